@@ -1,0 +1,201 @@
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use stridemap_ingest::{Options, WalkOptions};
+use stridemap_report::{json, markdown, rules_doc, text};
+
+#[derive(Parser)]
+#[command(
+    name = "stridemap",
+    version,
+    about = "Threat-model microservice and cloud-native systems straight from their repository"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan a repository (or one file) and report STRIDE threats.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id, e.g. CTR-PRIVILEGED.
+        id: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Directory or file to scan.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Do not honour .gitignore, .ignore and git exclude files.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Skip paths matching this glob (repeatable), e.g. --exclude 'vendor/**'.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than this (bytes; K, M and G suffixes accepted).
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Worker threads (default: all cores).
+    #[arg(short, long)]
+    jobs: Option<usize>,
+    /// Do not print diagnostics to standard error.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Colour in the text format: auto, always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1024),
+        Some('M') => (&s[..s.len() - 1], 1024 * 1024),
+        Some('G') => (&s[..s.len() - 1], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .map(|n| n * mult)
+        .map_err(|_| format!("`{s}` is not a size (examples: 500000, 512K, 8M)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules { format } => {
+            let rules = stridemap_rules::registry();
+            let out = match format {
+                RulesFormat::Text => rules_doc::rules_text(rules),
+                RulesFormat::Json => rules_doc::rules_json(rules),
+                RulesFormat::Markdown => rules_doc::rules_markdown(rules),
+            };
+            print_stdout(&out)
+        }
+        Command::Explain { id } => match stridemap_rules::find_rule(&id) {
+            Some(rule) => print_stdout(&rules_doc::explain(rule)),
+            None => {
+                eprintln!("stridemap: no rule `{id}`; `stridemap rules` lists them");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn print_stdout(s: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`stridemap rules | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stridemap: cannot write output: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> ExitCode {
+    if !args.path.exists() {
+        eprintln!(
+            "stridemap: {}: no such file or directory",
+            args.path.display()
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(jobs) = args.jobs {
+        // Only fails when a pool already exists, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global();
+    }
+    let options = Options {
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+            exclude: args.exclude.clone(),
+        },
+        max_file_size: args.max_file_size,
+        ..Options::default()
+    };
+    let report = stridemap::scan(&args.path, &options);
+
+    if !args.quiet {
+        let mut stderr = anstream::stderr().lock();
+        for d in &report.diagnostics {
+            let _ = writeln!(stderr, "{d}");
+        }
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let rendered = match args.format {
+        Format::Text => text::render(&report, color),
+        Format::Json => json::render(&report),
+        Format::Markdown => markdown::render(&report),
+    };
+    match &args.output {
+        Some(path) => match std::fs::write(path, rendered) {
+            Ok(()) => {
+                if !args.quiet {
+                    eprintln!(
+                        "stridemap: {} threats written to {}",
+                        report.summary.total,
+                        path.display()
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("stridemap: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        None => print_stdout(&rendered),
+    }
+}

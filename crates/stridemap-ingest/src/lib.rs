@@ -1,0 +1,179 @@
+//! Discover → parse: turns a directory (or one file) into a [`Corpus`] of typed documents.
+//!
+//! Files are found with the `ignore` crate, read and parsed in parallel with rayon, each exactly
+//! once. Nothing here stops the scan: unreadable, binary, oversized or malformed files become
+//! [`Diagnostic`]s with file and line.
+
+pub mod discover;
+pub mod dockerfile;
+pub mod documents;
+pub mod properties;
+pub mod yaml;
+
+use rayon::prelude::*;
+use std::path::Path;
+use stridemap_model::corpus::{CodeFile, FileKind};
+use stridemap_model::report::{Diagnostic, DiagnosticLevel};
+use stridemap_model::{Corpus, FileId, SourceFile};
+
+pub use discover::{Candidate, WalkOptions};
+pub use yaml::YamlLimits;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub walk: WalkOptions,
+    /// Files larger than this are skipped with a diagnostic.
+    pub max_file_size: u64,
+    pub yaml: YamlLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            walk: WalkOptions::default(),
+            max_file_size: 8 * 1024 * 1024,
+            yaml: YamlLimits::default(),
+        }
+    }
+}
+
+/// Everything one file contributes to the corpus.
+#[derive(Default)]
+struct Parsed {
+    contents: documents::YamlContents,
+    dockerfile: Option<stridemap_model::dockerfile::Dockerfile>,
+    properties: Option<stridemap_model::properties::PropertiesFile>,
+    code: Option<CodeFile>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+pub fn ingest(root: &Path, options: &Options) -> Corpus {
+    let mut diagnostics = Vec::new();
+    let candidates = discover::discover(root, &options.walk, &mut diagnostics);
+    let results: Vec<(SourceFile, Parsed)> = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| read_and_parse(FileId(i as u32), c, options))
+        .collect();
+
+    let mut corpus = Corpus::default();
+    for (source, parsed) in results {
+        corpus.files.push(source);
+        corpus.objects.extend(parsed.contents.objects);
+        corpus.compose.extend(parsed.contents.compose);
+        corpus.other_yaml.extend(parsed.contents.other);
+        corpus.dockerfiles.extend(parsed.dockerfile);
+        corpus.properties.extend(parsed.properties);
+        corpus.code.extend(parsed.code);
+        diagnostics.extend(parsed.diagnostics);
+    }
+    diagnostics.sort();
+    corpus.diagnostics = diagnostics;
+    corpus
+}
+
+/// Bytes inspected for NUL when deciding whether a file is binary.
+const BINARY_SNIFF: usize = 8192;
+
+fn read_and_parse(id: FileId, c: &Candidate, options: &Options) -> (SourceFile, Parsed) {
+    let mut parsed = Parsed::default();
+    let empty = |kind| SourceFile::new(c.rel.clone(), kind, String::new());
+    let diag = |level, code: &str, msg: String| Diagnostic::new(level, code, c.rel.clone(), msg);
+
+    match std::fs::metadata(&c.path) {
+        Ok(m) if m.len() > options.max_file_size => {
+            parsed.diagnostics.push(diag(
+                DiagnosticLevel::Warning,
+                "too-large",
+                format!(
+                    "file is {} bytes, over the {}-byte limit (--max-file-size); skipped",
+                    m.len(),
+                    options.max_file_size
+                ),
+            ));
+            return (empty(c.kind), parsed);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            parsed.diagnostics.push(diag(
+                DiagnosticLevel::Error,
+                "unreadable",
+                format!("cannot read: {e}"),
+            ));
+            return (empty(c.kind), parsed);
+        }
+    }
+    let bytes = match std::fs::read(&c.path) {
+        Ok(b) => b,
+        Err(e) => {
+            parsed.diagnostics.push(diag(
+                DiagnosticLevel::Error,
+                "unreadable",
+                format!("cannot read: {e}"),
+            ));
+            return (empty(c.kind), parsed);
+        }
+    };
+    if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
+        parsed.diagnostics.push(diag(
+            DiagnosticLevel::Warning,
+            "binary-file",
+            "binary content (NUL bytes); skipped".into(),
+        ));
+        return (empty(c.kind), parsed);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            parsed.diagnostics.push(diag(
+                DiagnosticLevel::Warning,
+                "invalid-utf8",
+                "not valid UTF-8; invalid bytes replaced".into(),
+            ));
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    };
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    let source = SourceFile::new(c.rel.clone(), c.kind, text);
+    let file_name = c
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+
+    match c.kind {
+        FileKind::Yaml => {
+            let (docs, error) = yaml::parse_documents(&source.text, options.yaml);
+            if let Some(e) = error {
+                parsed.diagnostics.push(
+                    diag(DiagnosticLevel::Error, e.code, e.message).at(e.loc.line, e.loc.column),
+                );
+            }
+            parsed.contents = documents::classify(id, &file_name, docs);
+        }
+        FileKind::Dockerfile => {
+            let (df, warnings) = dockerfile::parse(id, &source);
+            for w in warnings {
+                parsed.diagnostics.push(
+                    diag(DiagnosticLevel::Warning, "dockerfile-syntax", w.message)
+                        .at(w.loc.line, w.loc.column),
+                );
+            }
+            parsed.dockerfile = Some(df);
+        }
+        FileKind::Properties => {
+            let (p, error) = properties::parse(id, &source.text);
+            if let Some((line, msg)) = error {
+                parsed.diagnostics.push(
+                    diag(DiagnosticLevel::Error, "properties-syntax", msg).at(line.max(1), 1),
+                );
+            }
+            parsed.properties = Some(p);
+        }
+        FileKind::Source(language) => parsed.code = Some(CodeFile { file: id, language }),
+    }
+    (source, parsed)
+}

@@ -1,0 +1,156 @@
+//! Everything parsed from one scan: the files read and the typed documents built from them.
+
+use crate::compose::ComposeFile;
+use crate::dockerfile::Dockerfile;
+use crate::k8s::K8sObject;
+use crate::location::{Evidence, Location};
+use crate::properties::PropertiesFile;
+use crate::report::Diagnostic;
+use crate::yaml::Node;
+
+/// Index of a file in [`Corpus::files`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// What a file was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    /// YAML or JSON: holds Kubernetes objects, a Compose project, or other documents.
+    Yaml,
+    Dockerfile,
+    Properties,
+    Source(Language),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Language {
+    Python,
+    JavaScript,
+    TypeScript,
+    Go,
+    Java,
+}
+
+/// A file that was read. `path` is relative to the scanned root and uses `/`.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub kind: FileKind,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, kind: FileKind, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path,
+            kind,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: u32) -> &str {
+        let Some(&start) = self.line_starts.get((line as usize).wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line as usize)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn location_of(&self, offset: usize) -> Location {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset.min(self.text.len()))
+            .map_or(0, |s| s.chars().count());
+        Location::new(line as u32, column as u32 + 1)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+/// A YAML document that is neither a Kubernetes object nor a Compose project (CI pipelines,
+/// gateway configs, Helm values…), kept for the rules that understand it.
+#[derive(Debug, Clone)]
+pub struct YamlDocument {
+    pub file: FileId,
+    pub index: u32,
+    pub root: Node,
+}
+
+/// Source code, classified by language; read by the code rules.
+#[derive(Debug, Clone)]
+pub struct CodeFile {
+    pub file: FileId,
+    pub language: Language,
+}
+
+#[derive(Debug, Default)]
+pub struct Corpus {
+    pub files: Vec<SourceFile>,
+    pub objects: Vec<K8sObject>,
+    pub compose: Vec<ComposeFile>,
+    pub dockerfiles: Vec<Dockerfile>,
+    pub properties: Vec<PropertiesFile>,
+    pub other_yaml: Vec<YamlDocument>,
+    pub code: Vec<CodeFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Longest evidence snippet kept, in characters.
+const SNIPPET_MAX: usize = 200;
+
+impl Corpus {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// Evidence for a location: the file path and the trimmed source line.
+    pub fn evidence(&self, id: FileId, loc: Location) -> Evidence {
+        let file = self.file(id);
+        let text = file.line_text(loc.line).trim();
+        let snippet = if text.chars().count() > SNIPPET_MAX {
+            let cut: String = text.chars().take(SNIPPET_MAX).collect();
+            format!("{cut}…")
+        } else {
+            text.to_string()
+        };
+        Evidence {
+            file: file.path.clone(),
+            line: loc.line,
+            column: loc.column,
+            snippet,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_offsets() {
+        let f = SourceFile::new("a".into(), FileKind::Yaml, "ab\r\ncd\n\nxyz".into());
+        assert_eq!(f.line_text(1), "ab");
+        assert_eq!(f.line_text(2), "cd");
+        assert_eq!(f.line_text(3), "");
+        assert_eq!(f.line_text(4), "xyz");
+        assert_eq!(f.line_text(9), "");
+        assert_eq!(f.line_text(0), "");
+        assert_eq!(f.location_of(5), Location::new(2, 2));
+        assert_eq!(f.location_of(0), Location::new(1, 1));
+        assert_eq!(f.location_of(8), Location::new(4, 1));
+    }
+}
