@@ -1,1 +1,3 @@
+//! dockerfile rules.
 
+pub static RULES: &[&dyn crate::Rule] = &[];

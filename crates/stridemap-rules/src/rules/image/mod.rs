@@ -1,1 +1,3 @@
+//! image rules.
 
+pub static RULES: &[&dyn crate::Rule] = &[];

@@ -1,1 +1,3 @@
+//! rbac rules.
 
+pub static RULES: &[&dyn crate::Rule] = &[];
