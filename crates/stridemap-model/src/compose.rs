@@ -44,6 +44,38 @@ pub struct ComposePort {
 }
 
 impl ComposeFile {
+    /// The host directory behind a named volume that is really a bind mount
+    /// (`driver_opts: {o: bind, device: /srv/data}`, or the local-persist driver's `mountpoint`).
+    pub fn volume_host_path(&self, name: &str) -> Option<&str> {
+        let volume = self.root.get("volumes")?.get(name)?;
+        let opts = volume.get("driver_opts")?;
+        let is_bind = opts
+            .get("o")
+            .and_then(Node::as_str)
+            .is_some_and(|o| o.split(',').any(|p| p.trim() == "bind"));
+        if is_bind {
+            if let Some(device) = opts.get("device").and_then(Node::as_str) {
+                return Some(device);
+            }
+        }
+        opts.get("mountpoint").and_then(Node::as_str)
+    }
+
+    /// Where a mount's data lives on the host: the bind source, or the directory behind a
+    /// bind-backed named volume. `None` for ordinary named and anonymous volumes.
+    pub fn host_source<'a>(&'a self, mount: &ComposeMount<'a>) -> Option<&'a str> {
+        let source = mount.source?;
+        if source.starts_with('/')
+            || source.starts_with('.')
+            || source.starts_with('~')
+            || source.contains('\\')
+        {
+            Some(source)
+        } else {
+            self.volume_host_path(source)
+        }
+    }
+
     pub fn services(&self) -> impl Iterator<Item = ComposeService<'_>> {
         self.root
             .get("services")

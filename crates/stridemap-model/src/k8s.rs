@@ -78,6 +78,18 @@ impl K8sObject {
                 &["spec", "jobTemplate", "spec", "template", "metadata"],
             ),
             "PodTemplate" => (&["template", "spec"], &["template", "metadata"]),
+            // Other controllers that embed a pod template (Knative Service/Configuration,
+            // operators' custom resources) are recognised by its shape.
+            _ if self
+                .root
+                .path(&["spec", "template", "spec", "containers"])
+                .is_some_and(Node::is_seq) =>
+            {
+                (
+                    &["spec", "template", "spec"],
+                    &["spec", "template", "metadata"],
+                )
+            }
             _ => return None,
         };
         let spec = self.root.path(spec_path).filter(|n| n.is_map())?;
