@@ -41,7 +41,7 @@ declare_rule! {
         group: ContainerSecurity,
         stride: ElevationOfPrivilege,
         severity: Medium,
-        cwe: [693, 250],
+        cwe: [693],
         infra: [Kubernetes, Compose],
         equivalents: [
             "CKV_K8S_31",

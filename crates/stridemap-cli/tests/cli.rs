@@ -1,0 +1,332 @@
+//! The command line, end to end: what goes to stdout and stderr, formats, determinism, and a
+//! scan that survives broken input.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+fn stridemap() -> Command {
+    Command::cargo_bin("stridemap").expect("binary built")
+}
+
+fn write(dir: &Path, rel: &str, content: &[u8]) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\nspec:\n  containers:\n    - name: agent\n      image: registry.example.com/agent:1.0.0\n      securityContext:\n        privileged: true\n";
+
+fn json_scan(args: &[&str]) -> (Value, String) {
+    let out = stridemap()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "scan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        serde_json::from_slice(&out.stdout).expect("stdout is only JSON"),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn broken_files_become_diagnostics_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "k8s/agent.yaml", PRIVILEGED_POD.as_bytes());
+    write(
+        dir.path(),
+        "k8s/broken.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\nspec: {}\n",
+    );
+    write(dir.path(), "k8s/binary.yaml", b"\x00\x01\x02\x03binary\x00");
+    write(dir.path(), "k8s/unreadable.yaml", PRIVILEGED_POD.as_bytes());
+    let unreadable = dir.path().join("k8s/unreadable.yaml");
+    let mut perms = fs::metadata(&unreadable).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o000);
+    fs::set_permissions(&unreadable, perms).unwrap();
+    // Root reads anything: only check the unreadable case when permissions bite.
+    let unreadable_bites = fs::read(&unreadable).is_err();
+
+    let (report, stderr) = json_scan(&[dir.path().to_str().unwrap()]);
+    let diags = report["diagnostics"].as_array().unwrap();
+    let find = |file: &str| diags.iter().find(|d| d["file"] == file).cloned();
+    let broken = find("k8s/broken.yaml").expect("diagnostic for invalid YAML");
+    assert_eq!(broken["code"], "yaml-syntax");
+    assert!(broken["line"].as_u64().unwrap() >= 4, "{broken}");
+    assert_eq!(
+        find("k8s/binary.yaml").expect("diagnostic for binary file")["code"],
+        "binary-file"
+    );
+    if unreadable_bites {
+        assert_eq!(
+            find("k8s/unreadable.yaml").expect("diagnostic for unreadable file")["code"],
+            "unreadable"
+        );
+    }
+    assert!(
+        stderr.contains("k8s/broken.yaml:"),
+        "diagnostics go to stderr: {stderr}"
+    );
+    let rules: Vec<&str> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"CTR-PRIVILEGED"),
+        "the rest of the scan still reports: {rules:?}"
+    );
+}
+
+#[test]
+fn json_is_byte_identical_across_runs() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let run = || {
+        stridemap()
+            .args(["scan", examples.to_str().unwrap(), "--format", "json", "-q"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let first = run();
+    assert!(!first.is_empty());
+    for jobs in ["1", "2"] {
+        let again = stridemap()
+            .args([
+                "scan",
+                examples.to_str().unwrap(),
+                "--format",
+                "json",
+                "-q",
+                "-j",
+                jobs,
+            ])
+            .output()
+            .unwrap()
+            .stdout;
+        assert!(first == again, "output differs with -j {jobs}");
+    }
+    assert_eq!(first, run());
+}
+
+#[test]
+fn single_file_evidence_uses_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deep/nested/agent.yaml",
+        PRIVILEGED_POD.as_bytes(),
+    );
+    let (report, _) = json_scan(&[dir.path().join("deep/nested/agent.yaml").to_str().unwrap()]);
+    let t = &report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["rule"] == "CTR-PRIVILEGED")
+        .unwrap()["evidence"][0];
+    assert_eq!(t["file"], "agent.yaml");
+    assert_eq!(t["line"], 10);
+}
+
+#[test]
+fn report_contract_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let (report, _) = json_scan(&[dir.path().to_str().unwrap()]);
+    for key in [
+        "tool",
+        "target",
+        "architecture",
+        "threats",
+        "attack_paths",
+        "summary",
+        "diagnostics",
+    ] {
+        assert!(report.get(key).is_some(), "missing top-level `{key}`");
+    }
+    assert_eq!(report["tool"]["name"], "stridemap");
+    let t = &report["threats"][0];
+    for key in [
+        "id",
+        "category",
+        "title",
+        "description",
+        "severity",
+        "affected_components",
+        "attack_scenario",
+        "infrastructure_type",
+        "affected_resources",
+        "vulnerability_types",
+        "mitigation",
+        "rule",
+        "group",
+        "evidence",
+        "fingerprint",
+    ] {
+        assert!(t.get(key).is_some(), "threat lacks `{key}`");
+    }
+    assert_eq!(t["id"], "THREAT-001");
+    assert_eq!(t["category"], "Elevation of Privilege");
+    assert_eq!(t["affected_resources"][0], "Pod/agent");
+    assert_eq!(
+        report["summary"]["by_severity"]["critical"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        true
+    );
+}
+
+#[test]
+fn exclude_and_ignore_files_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "keep/agent.yaml", PRIVILEGED_POD.as_bytes());
+    write(dir.path(), "vendor/agent.yaml", PRIVILEGED_POD.as_bytes());
+    write(
+        dir.path(),
+        "generated/agent.yaml",
+        PRIVILEGED_POD.as_bytes(),
+    );
+    write(dir.path(), ".gitignore", b"generated/\n");
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut all = vec![dir.path().to_str().unwrap()];
+        all.extend_from_slice(args);
+        let (report, _) = json_scan(&all);
+        let mut f: Vec<String> = report["threats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["evidence"][0]["file"].as_str().unwrap().to_string())
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    assert_eq!(files(&["--exclude", "vendor/**"]), vec!["keep/agent.yaml"]);
+    assert_eq!(
+        files(&["--no-ignore"]),
+        vec![
+            "generated/agent.yaml",
+            "keep/agent.yaml",
+            "vendor/agent.yaml"
+        ]
+    );
+}
+
+#[test]
+fn oversized_files_are_skipped_with_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "big.yaml",
+        PRIVILEGED_POD
+            .repeat(50)
+            .replace("apiVersion", "---\napiVersion")
+            .as_bytes(),
+    );
+    let (report, _) = json_scan(&[dir.path().to_str().unwrap(), "--max-file-size", "1K"]);
+    assert_eq!(report["diagnostics"][0]["code"], "too-large");
+    assert_eq!(report["threats"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn symlinks_out_of_the_root_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "readme.yaml", b"a: 1\n");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let (report, _) = json_scan(&[dir.path().to_str().unwrap()]);
+    assert_eq!(report["threats"].as_array().unwrap().len(), 0);
+    assert!(report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "symlink-outside-root" && d["file"] == "linked"));
+}
+
+#[test]
+fn text_and_markdown_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let text = stridemap()
+        .args(["scan", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("CRITICAL (1)")
+            && text.contains("agent.yaml:10")
+            && text.contains("CTR-PRIVILEGED"),
+        "{text}"
+    );
+    assert!(!text.contains("\x1b["), "no colour when not a terminal");
+    let out = dir.path().join("report.md");
+    stridemap()
+        .args([
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "markdown",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let md = fs::read_to_string(out).unwrap();
+    assert!(
+        md.contains("| critical | 1 |") && md.contains("### THREAT-001"),
+        "{md}"
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = stridemap()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let privileged = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "CTR-PRIVILEGED")
+        .unwrap();
+    assert_eq!(privileged["group"], 2);
+    assert_eq!(privileged["stride"], "Elevation of Privilege");
+    assert!(privileged["equivalents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e == "CKV_K8S_16"));
+    let explain = stridemap()
+        .args(["explain", "ctr-privileged"])
+        .output()
+        .unwrap();
+    let explain = String::from_utf8(explain.stdout).unwrap();
+    assert!(
+        explain.starts_with("CTR-PRIVILEGED: Privileged container")
+            && explain.contains("## Why is this bad?"),
+        "{explain}"
+    );
+    stridemap().args(["explain", "NOPE-1"]).assert().code(2);
+}
+
+#[test]
+fn missing_path_is_an_error() {
+    stridemap()
+        .args(["scan", "/definitely/not/here"])
+        .assert()
+        .code(2);
+}
