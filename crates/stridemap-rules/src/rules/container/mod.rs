@@ -4,6 +4,7 @@ mod host_namespace;
 mod resource_limit;
 pub mod util;
 
+pub mod apparmor_unconfined;
 pub mod capabilities_added;
 pub mod capabilities_not_dropped;
 pub mod cpu_limit;
@@ -13,8 +14,11 @@ pub mod host_network;
 pub mod host_path;
 pub mod host_pid;
 pub mod host_port;
+pub mod host_user_namespace;
+pub mod low_uid;
 pub mod memory_limit;
 pub mod net_raw;
+pub mod pids_limit;
 pub mod privilege_escalation;
 pub mod privileged;
 pub mod published_port;
@@ -24,6 +28,8 @@ pub mod runtime_socket;
 pub mod seccomp;
 pub mod security_context_missing;
 pub mod sensitive_host_path;
+pub mod unmasked_proc;
+pub mod unsafe_sysctl;
 pub mod writable_root_filesystem;
 
 pub static RULES: &[&dyn crate::Rule] = &[
@@ -48,4 +54,10 @@ pub static RULES: &[&dyn crate::Rule] = &[
     &cpu_limit::NoCpuLimit,
     &resource_requests::NoResourceRequests,
     &published_port::PortOnAllInterfaces,
+    &unmasked_proc::UnmaskedProc,
+    &unsafe_sysctl::UnsafeSysctl,
+    &apparmor_unconfined::AppArmorUnconfined,
+    &low_uid::LowUid,
+    &host_user_namespace::HostUserNamespace,
+    &pids_limit::NoPidsLimit,
 ];
