@@ -157,7 +157,20 @@ fn scan(args: ScanArgs) -> ExitCode {
         max_file_size: args.max_file_size,
         ..Options::default()
     };
-    let report = stridemap::scan(&args.path, &options);
+    // A spinner only where a person watches: stderr is a terminal and not silenced.
+    let spinner = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    });
+    let report = stridemap::scan_with_progress(&args.path, &options, |stage| {
+        if let Some(pb) = &spinner {
+            pb.set_message(stage.to_string());
+        }
+    });
+    if let Some(pb) = spinner {
+        pb.finish_and_clear();
+    }
 
     if !args.quiet {
         let mut stderr = anstream::stderr().lock();
