@@ -330,3 +330,39 @@ fn missing_path_is_an_error() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn fingerprints_survive_unrelated_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let prints = |dir: &Path| -> Vec<(String, String, u64)> {
+        let (report, _) = json_scan(&[dir.to_str().unwrap()]);
+        let mut v: Vec<_> = report["threats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["rule"].as_str().unwrap().to_string(),
+                    t["fingerprint"].as_str().unwrap().to_string(),
+                    t["evidence"][0]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = prints(dir.path());
+    // Comments, blank lines and a label above the findings move every line down.
+    let edited = PRIVILEGED_POD.replace(
+        "metadata:\n",
+        "# owned by the platform team\n\nmetadata:\n  labels: {team: platform}\n",
+    );
+    write(dir.path(), "agent.yaml", edited.as_bytes());
+    let after = prints(dir.path());
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!((&b.0, &b.1), (&a.0, &a.1), "fingerprint changed");
+        assert_ne!(b.2, a.2, "lines did move");
+    }
+}

@@ -31,35 +31,153 @@ pub struct YamlError {
 }
 
 /// Every document of a YAML stream, in order; empty documents are skipped.
+///
+/// `saphyr-parser` reads the file first. It follows the YAML specification strictly, while
+/// Kubernetes and Compose read YAML with libyaml's more lenient rules (for example, the
+/// continuation lines of a quoted scalar may sit at the parent's indentation). When saphyr
+/// rejects a file, libyaml's rules get a second try, so that what `kubectl` accepts is read.
 pub fn parse_documents(text: &str, limits: YamlLimits) -> (Vec<(u32, Node)>, Option<YamlError>) {
+    let strict = build(saphyr_events(text), limits);
+    match &strict.1 {
+        Some(e) if e.code == "yaml-syntax" => {
+            let lenient = build(libyaml_events(text).into_iter(), limits);
+            if lenient.1.is_none() {
+                lenient
+            } else {
+                strict
+            }
+        }
+        _ => strict,
+    }
+}
+
+/// A parser event, whichever parser produced it.
+enum Ev {
+    DocumentStart,
+    DocumentEnd,
+    Scalar {
+        text: String,
+        quoted: bool,
+        anchor: Option<String>,
+    },
+    SequenceStart(Option<String>),
+    MappingStart(Option<String>),
+    CollectionEnd,
+    Alias(String),
+    Ignored,
+}
+
+type EventResult = Result<(Ev, Location), YamlError>;
+
+fn syntax_error(loc: Location, message: String) -> YamlError {
+    YamlError {
+        loc,
+        message,
+        code: "yaml-syntax",
+    }
+}
+
+fn saphyr_events(text: &str) -> impl Iterator<Item = EventResult> + '_ {
+    let mut parser = Parser::new_from_str(text);
+    let anchor = |id: usize| (id != 0).then(|| id.to_string());
+    std::iter::from_fn(move || {
+        let next = parser.next_event()?;
+        Some(match next {
+            Err(e) => {
+                let m = e.marker();
+                Err(syntax_error(
+                    Location::new(m.line() as u32, m.col() as u32 + 1),
+                    e.info().to_string(),
+                ))
+            }
+            Ok((event, span)) => {
+                let loc = loc_of(&span);
+                let ev = match event {
+                    Event::DocumentStart(_) => Ev::DocumentStart,
+                    Event::DocumentEnd => Ev::DocumentEnd,
+                    Event::Scalar(text, style, id, _) => Ev::Scalar {
+                        text: text.into_owned(),
+                        quoted: style != ScalarStyle::Plain,
+                        anchor: anchor(id),
+                    },
+                    Event::SequenceStart(id, _) => Ev::SequenceStart(anchor(id)),
+                    Event::MappingStart(id, _) => Ev::MappingStart(anchor(id)),
+                    Event::SequenceEnd | Event::MappingEnd => Ev::CollectionEnd,
+                    Event::Alias(id) => Ev::Alias(id.to_string()),
+                    Event::StreamStart | Event::StreamEnd | Event::Nothing => Ev::Ignored,
+                };
+                Ok((ev, loc))
+            }
+        })
+    })
+}
+
+/// libyaml's events, collected (this is the fallback path, taken only for files saphyr rejects).
+fn libyaml_events(text: &str) -> Vec<EventResult> {
+    use libyaml_safer::{EventData, ScalarStyle as LibStyle};
+    let mut input = text.as_bytes();
+    let mut parser = libyaml_safer::Parser::new();
+    parser.set_input_string(&mut input);
+    let mut out = Vec::new();
+    loop {
+        match parser.parse() {
+            Err(e) => {
+                let m = e.problem_mark().unwrap_or_default();
+                out.push(Err(syntax_error(
+                    Location::new(m.line as u32 + 1, m.column as u32 + 1),
+                    e.problem().to_string(),
+                )));
+                return out;
+            }
+            Ok(event) => {
+                let loc = Location::new(
+                    event.start_mark.line as u32 + 1,
+                    event.start_mark.column as u32 + 1,
+                );
+                let ev = match event.data {
+                    EventData::StreamEnd => return out,
+                    EventData::DocumentStart { .. } => Ev::DocumentStart,
+                    EventData::DocumentEnd { .. } => Ev::DocumentEnd,
+                    EventData::Scalar {
+                        anchor,
+                        value,
+                        style,
+                        ..
+                    } => Ev::Scalar {
+                        text: value,
+                        quoted: style != LibStyle::Plain,
+                        anchor,
+                    },
+                    EventData::SequenceStart { anchor, .. } => Ev::SequenceStart(anchor),
+                    EventData::MappingStart { anchor, .. } => Ev::MappingStart(anchor),
+                    EventData::SequenceEnd | EventData::MappingEnd => Ev::CollectionEnd,
+                    EventData::Alias { anchor } => Ev::Alias(anchor),
+                    EventData::StreamStart { .. } => Ev::Ignored,
+                };
+                out.push(Ok((ev, loc)));
+            }
+        }
+    }
+}
+
+/// Builds the documents of an event stream; stops at the first error, keeping the documents
+/// completed before it.
+fn build(
+    events: impl Iterator<Item = EventResult>,
+    limits: YamlLimits,
+) -> (Vec<(u32, Node)>, Option<YamlError>) {
     let mut builder = Builder {
         limits,
         ..Builder::default()
     };
-    let mut parser = Parser::new_from_str(text);
     let mut doc_index = 0u32;
-    while let Some(next) = parser.next_event() {
-        let (event, span) = match next {
-            Ok(ev) => ev,
-            Err(e) => {
-                let m = e.marker();
-                let loc = Location::new(m.line() as u32, m.col() as u32 + 1);
-                return (
-                    builder.docs,
-                    Some(YamlError {
-                        loc,
-                        message: e.info().to_string(),
-                        code: "yaml-syntax",
-                    }),
-                );
-            }
-        };
-        let result = match event {
-            Event::DocumentStart(_) => {
+    for next in events {
+        let result = next.and_then(|(event, loc)| match event {
+            Ev::DocumentStart => {
                 builder.anchors.clear();
                 Ok(())
             }
-            Event::DocumentEnd => {
+            Ev::DocumentEnd => {
                 if let Some(root) = builder.root.take() {
                     if !root.is_null() {
                         builder.docs.push((doc_index, root));
@@ -68,8 +186,8 @@ pub fn parse_documents(text: &str, limits: YamlLimits) -> (Vec<(u32, Node)>, Opt
                 doc_index += 1;
                 Ok(())
             }
-            other => builder.event(other, span),
-        };
+            other => builder.event(other, loc),
+        });
         if let Err(err) = result {
             return (builder.docs, Some(err));
         }
@@ -81,13 +199,13 @@ enum Frame {
     Seq {
         items: Vec<Node>,
         loc: Location,
-        anchor: usize,
+        anchor: Option<String>,
     },
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         loc: Location,
-        anchor: usize,
+        anchor: Option<String>,
     },
 }
 
@@ -95,7 +213,7 @@ enum Frame {
 struct Builder {
     limits: YamlLimits,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<String, Node>,
     root: Option<Node>,
     docs: Vec<(u32, Node)>,
     alias_nodes: usize,
@@ -106,14 +224,16 @@ fn loc_of(span: &Span) -> Location {
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
-        let loc = loc_of(&span);
+    fn event(&mut self, event: Ev, loc: Location) -> Result<(), YamlError> {
         match event {
-            Event::Scalar(text, style, anchor, _tag) => {
-                let node = Node::scalar(text.into_owned(), style != ScalarStyle::Plain, loc);
-                self.finish(node, anchor);
+            Ev::Scalar {
+                text,
+                quoted,
+                anchor,
+            } => {
+                self.finish(Node::scalar(text, quoted, loc), anchor);
             }
-            Event::SequenceStart(anchor, _) => {
+            Ev::SequenceStart(anchor) => {
                 self.check_depth(loc)?;
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -121,7 +241,7 @@ impl Builder {
                     anchor,
                 });
             }
-            Event::MappingStart(anchor, _) => {
+            Ev::MappingStart(anchor) => {
                 self.check_depth(loc)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
@@ -130,7 +250,7 @@ impl Builder {
                     anchor,
                 });
             }
-            Event::SequenceEnd | Event::MappingEnd => {
+            Ev::CollectionEnd => {
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Seq { items, loc, anchor }) => (
                         Node {
@@ -155,13 +275,12 @@ impl Builder {
                 };
                 self.finish(node, anchor);
             }
-            Event::Alias(id) => {
+            Ev::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(YamlError {
+                    return Err(syntax_error(
                         loc,
-                        message: "alias refers to an unknown anchor".into(),
-                        code: "yaml-syntax",
-                    });
+                        "alias refers to an unknown anchor".into(),
+                    ));
                 };
                 self.alias_nodes += target.size();
                 if self.alias_nodes > self.limits.max_alias_nodes {
@@ -173,13 +292,9 @@ impl Builder {
                 }
                 let mut node = target.clone();
                 node.loc = loc;
-                self.finish(node, 0);
+                self.finish(node, None);
             }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::Nothing
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd => {}
+            Ev::DocumentStart | Ev::DocumentEnd | Ev::Ignored => {}
         }
         Ok(())
     }
@@ -199,8 +314,8 @@ impl Builder {
     }
 
     /// Attaches a completed node to its parent (or makes it the document root).
-    fn finish(&mut self, node: Node, anchor: usize) {
-        if anchor != 0 {
+    fn finish(&mut self, node: Node, anchor: Option<String>) {
+        if let Some(anchor) = anchor {
             self.anchors.insert(anchor, node.clone());
         }
         match self.stack.last_mut() {
@@ -298,6 +413,20 @@ mod tests {
         let text = "[".repeat(10_000);
         let (_, err) = parse(&text);
         assert!(err.is_some());
+    }
+
+    #[test]
+    fn lenient_quoted_scalar_indentation_is_accepted() {
+        // kubectl (libyaml rules) accepts a closing line at the parent's indentation.
+        let (docs, err) = parse("metadata:\n  annotations:\n    init: '[\n      {\"name\": \"wait\"}\n    ]'\nspec: {}\n");
+        assert!(err.is_none(), "{err:?}");
+        let init = docs[0]
+            .1
+            .path(&["metadata", "annotations", "init"])
+            .unwrap();
+        assert_eq!(init.loc, Location::new(3, 11));
+        assert!(init.as_str().unwrap().contains("wait"));
+        assert!(docs[0].1.get("spec").is_some());
     }
 
     #[test]
