@@ -118,6 +118,9 @@ const STRONG_WORDS: &[&str] = &[
     "hmac",
     "salt",
     "pat",
+    // Redis: `--requirepass`, `--masterauth`.
+    "requirepass",
+    "masterauth",
 ];
 /// Words that, after the credential word, make the key describe the credential instead of
 /// holding it (`PASSWORD_FILE`, `TOKEN_TTL`, `SECRET_NAME`).
@@ -185,6 +188,10 @@ const DESCRIPTIVE_WORDS: &[&str] = &[
     "regex",
     "pattern",
     "validity",
+    "stdin",
+    "fd",
+    "command",
+    "cmd",
 ];
 /// Key words that make a key name a credential only when its value also looks random.
 const WEAK_WORDS: &[&str] = &[
@@ -233,13 +240,21 @@ pub enum KeySensitivity {
     Strong,
 }
 
+/// Key names that contain a credential word but are known not to hold a credential.
+const NOT_CREDENTIALS: &[&str] = &[
+    // etcd's bootstrap cluster identifier, not an authentication token.
+    "initialclustertoken",
+];
+
 pub fn key_sensitivity(key: &str) -> KeySensitivity {
     let words = key_words(key);
-    let joined = words.concat();
-    let is_strong = |w: &str| STRONG_WORDS.contains(&w);
-    let last_strong = words.iter().rposition(|w| is_strong(w));
-    // Compound words written together: `apikey`, `secretkey`, `dbpassword`.
-    let compound = [
+    if NOT_CREDENTIALS.contains(&words.concat().as_str()) {
+        return KeySensitivity::None;
+    }
+    // Credential words written together with what precedes them: `apikey`, `dbpassword`,
+    // `API_KEY`. Only a match that ends at a word boundary counts, so `tokenizer` or
+    // `secretsmanager` are not credentials.
+    const COMPOUND: &[&str] = &[
         "password",
         "passwd",
         "secret",
@@ -247,9 +262,15 @@ pub fn key_sensitivity(key: &str) -> KeySensitivity {
         "apikey",
         "privatekey",
         "accesskey",
-    ]
-    .iter()
-    .any(|w| joined.contains(w));
+    ];
+    let mut prefix = String::new();
+    let mut last_strong = None;
+    for (i, w) in words.iter().enumerate() {
+        prefix.push_str(w);
+        if STRONG_WORDS.contains(&w.as_str()) || COMPOUND.iter().any(|c| prefix.ends_with(c)) {
+            last_strong = Some(i);
+        }
+    }
     let descriptive_after = |from: usize| {
         words[from..]
             .iter()
@@ -259,13 +280,6 @@ pub fn key_sensitivity(key: &str) -> KeySensitivity {
         Some(i) if !descriptive_after(i + 1) => return KeySensitivity::Strong,
         Some(_) => return KeySensitivity::None,
         None => {}
-    }
-    if compound
-        && !words
-            .last()
-            .is_some_and(|w| DESCRIPTIVE_WORDS.contains(&w.as_str()))
-    {
-        return KeySensitivity::Strong;
     }
     if let Some(i) = words.iter().rposition(|w| WEAK_WORDS.contains(&w.as_str())) {
         if !descriptive_after(i + 1) {
@@ -291,8 +305,13 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
-    if v.starts_with('$')
-        && v[1..]
+    // `$$VAR` is Compose's escape for a literal `$VAR`, expanded by the container's shell.
+    let v_unescaped = v
+        .strip_prefix('$')
+        .filter(|r| r.starts_with('$'))
+        .unwrap_or(v);
+    if v_unescaped.starts_with('$')
+        && v_unescaped[1..]
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '{')
@@ -372,7 +391,6 @@ pub fn is_placeholder(value: &str) -> bool {
         "replace_me",
         "replace-me",
         "placeholder",
-        "example",
         "your-",
         "your_",
         "<",
@@ -385,7 +403,27 @@ pub fn is_placeholder(value: &str) -> bool {
     if CONTAINS.iter().any(|c| lower.contains(c)) {
         return true;
     }
+    if starts_word(v, "example") || starts_word(v, "sample") {
+        return true;
+    }
     is_reference(&lower)
+}
+
+/// Whether `word` (lower case) occurs in `text` at the start of a word: after a
+/// non-alphanumeric character, at a lower-to-upper case change (`myExample`) or at the start.
+/// `my-example-key` and `ExampleToken` mark a sample value; a random-looking key that merely
+/// contains the letters (`…CYEXAMPLEKEY`, as in published sample cloud keys that people do
+/// paste into real configuration) does not.
+fn starts_word(text: &str, word: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    lower.match_indices(word).any(|(i, _)| {
+        i == 0 || {
+            let prev = bytes[i - 1];
+            !prev.is_ascii_alphanumeric()
+                || (prev.is_ascii_lowercase() && bytes[i].is_ascii_uppercase())
+        }
+    })
 }
 
 /// References to where a secret is kept: files, secret stores, encrypted blobs.
@@ -505,6 +543,9 @@ pub fn find_in_value(key: Option<&str>, value: &str) -> Option<SecretHit> {
         return None;
     }
     let key = key?;
+    if names_its_key(key, value) || names_secret_object(key, value) {
+        return None;
+    }
     let what = || format!("credential in `{key}`");
     match key_sensitivity(key) {
         KeySensitivity::Strong => Some(SecretHit {
@@ -521,6 +562,53 @@ pub fn find_in_value(key: Option<&str>, value: &str) -> Option<SecretHit> {
     }
 }
 
+/// `--webhook-ca-secret=app-webhook-ca`: under a key whose credential word is `secret`, a
+/// hyphenated lower-case DNS name (optionally `namespace/name`) names a Kubernetes Secret
+/// object rather than holding secret text.
+fn names_secret_object(key: &str, value: &str) -> bool {
+    let words = key_words(key);
+    let last_strong = words
+        .iter()
+        .rev()
+        .find(|w| STRONG_WORDS.contains(&w.as_str()));
+    if !matches!(last_strong.map(String::as_str), Some("secret" | "secrets")) {
+        return false;
+    }
+    let dns_name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 253
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
+    };
+    let name = match value.split_once('/') {
+        Some((ns, name)) if dns_name(ns) => name,
+        Some(_) => return false,
+        None => value,
+    };
+    dns_name(name) && name.contains('-') && name.split('-').all(|p| !p.is_empty())
+}
+
+/// A value that only repeats its key in capitals (`API_KEY: API_KEY_VAL`,
+/// `password: PASSWORD`): a marker for a deployment script to substitute.
+fn names_its_key(key: &str, value: &str) -> bool {
+    let upper_snake = value
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !upper_snake {
+        return false;
+    }
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let (k, v) = (norm(key), norm(value));
+    !k.is_empty() && v.contains(&k)
+}
+
 /// Credentials in a command line: token formats, URL credentials, `--password=…` style flags,
 /// `KEY=value` assignments and `kubectl create secret --from-literal`.
 pub fn find_in_command(words: &[&str]) -> Vec<SecretHit> {
@@ -535,8 +623,20 @@ pub fn find_in_command(words: &[&str]) -> Vec<SecretHit> {
                 None => (flag, None),
             };
             if name == "from-literal" {
-                if let Some((k, v)) = inline.and_then(|v| v.split_once('=')) {
-                    hits.extend(find_in_value(Some(k), v));
+                let literal =
+                    inline.or_else(|| words.get(i + 1).copied().filter(|v| !v.starts_with('-')));
+                if let Some((k, v)) = literal.and_then(|v| v.split_once('=')) {
+                    let tokens = find_tokens(v);
+                    if inline.is_some() && !tokens.is_empty() {
+                        // Already found in the whole word above.
+                    } else if !tokens.is_empty() {
+                        hits.extend(tokens);
+                    } else {
+                        hits.extend(find_in_value(Some(k), v).or_else(|| literal_value(k, v)));
+                    }
+                }
+                if inline.is_none() && literal.is_some() {
+                    i += 1;
                 }
             } else if key_sensitivity(name) == KeySensitivity::Strong {
                 let value =
@@ -548,6 +648,8 @@ pub fn find_in_command(words: &[&str]) -> Vec<SecretHit> {
                     }
                 }
             }
+        } else if let Some(hit) = authorization_header(word) {
+            hits.push(hit);
         } else if let Some((k, v)) = word.split_once('=') {
             if !k.is_empty()
                 && k.chars()
@@ -560,6 +662,109 @@ pub fn find_in_command(words: &[&str]) -> Vec<SecretHit> {
     }
     hits.dedup();
     hits
+}
+
+/// A value given to `kubectl create secret --from-literal`: a secret whatever its key is
+/// called, unless it is a placeholder.
+fn literal_value(key: &str, value: &str) -> Option<SecretHit> {
+    let value = value.trim();
+    (!is_placeholder(value) && value.len() >= 3).then(|| SecretHit {
+        what: format!("secret literal `{key}`"),
+        value: value.to_string(),
+        by_format: false,
+    })
+}
+
+/// `Authorization: Bearer …` / `Basic …` / `token …` passed as one word (`curl -H`).
+fn authorization_header(word: &str) -> Option<SecretHit> {
+    let (name, rest) = word.split_once(':')?;
+    let name = name.trim();
+    if !name.eq_ignore_ascii_case("authorization")
+        && !name.eq_ignore_ascii_case("proxy-authorization")
+        && !name.eq_ignore_ascii_case("private-token")
+        && !name.eq_ignore_ascii_case("x-api-key")
+    {
+        return None;
+    }
+    let rest = rest.trim();
+    let credential = match rest.split_once(char::is_whitespace) {
+        Some((scheme, cred))
+            if ["bearer", "basic", "token", "bot"]
+                .contains(&scheme.to_ascii_lowercase().as_str()) =>
+        {
+            cred.trim()
+        }
+        _ => rest,
+    };
+    (!is_placeholder(credential) && credential.len() >= 8).then(|| SecretHit {
+        what: format!("credential in an `{name}` header"),
+        value: credential.to_string(),
+        by_format: false,
+    })
+}
+
+/// Credentials inside a configuration file held as one string (a ConfigMap entry holding
+/// `application.properties`, a YAML or `.env` file): each line is read as `key = value` or
+/// `key: value`, and well-known token formats are found anywhere. Returns each hit with the
+/// 0-based index of its line.
+pub fn find_in_text(text: &str) -> Vec<(usize, SecretHit)> {
+    let mut hits: Vec<(usize, SecretHit)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let tokens = find_tokens(trimmed);
+        if !tokens.is_empty() {
+            hits.extend(tokens.into_iter().map(|h| (n, h)));
+            continue;
+        }
+        if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with(';') {
+            continue;
+        }
+        if let Some((key, value)) = split_assignment(trimmed) {
+            if let Some(hit) = find_in_value(Some(key), value) {
+                hits.push((n, hit));
+            }
+        }
+    }
+    hits.dedup_by(|a, b| a.1.value == b.1.value);
+    hits
+}
+
+/// `key = value`, `key: value`, `"key": "value",`, `export KEY=value` → (key, value).
+fn split_assignment(line: &str) -> Option<(&str, &str)> {
+    let line = line
+        .strip_prefix("export ")
+        .unwrap_or(line)
+        .trim_start_matches("- ");
+    let eq = line.find('=');
+    // `: ` (YAML, JSON) — a bare `:` would split URLs and times.
+    let colon = line
+        .match_indices(':')
+        .find(|(i, _)| line[i + 1..].is_empty() || line[i + 1..].starts_with(char::is_whitespace))
+        .map(|(i, _)| i);
+    let at = match (eq, colon) {
+        (Some(e), Some(c)) => e.min(c),
+        (Some(e), None) => e,
+        (None, Some(c)) => c,
+        (None, None) => return None,
+    };
+    let key = line[..at].trim().trim_matches(|c| c == '"' || c == '\'');
+    let value = line[at + 1..]
+        .trim()
+        .trim_end_matches(',')
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'');
+    if key.is_empty()
+        || key.contains(char::is_whitespace)
+        || value.is_empty()
+        || value.starts_with('{')
+        || value.starts_with('[')
+    {
+        return None;
+    }
+    Some((key, value))
 }
 
 /// Shell-style word splitting (quotes honoured); falls back to whitespace.
@@ -626,6 +831,7 @@ mod tests {
             "{{ .Values.password }}",
             "xxxxxx",
             "$SECRET",
+            "$$REDIS_PASSWORD",
             "/run/secrets/db",
             "",
             "password",
@@ -662,6 +868,14 @@ mod tests {
         );
         assert!(find_in_value(Some("SIGNING_KEY"), "sk-live-abc123xyzQW12er34").is_some());
         assert!(find_in_value(Some("token"), "sq0atp-812erere3wewew45678901").is_some());
+        assert!(find_in_value(Some("GOOGLE_API_KEY"), "GOOGLE_API_KEY_VAL").is_none());
+        assert!(find_in_value(Some("webhook-ca-secret"), "app-cert-manager-webhook-ca").is_none());
+        assert!(find_in_value(Some("tls-secret"), "ingress/shop-tls").is_none());
+        assert!(find_in_value(Some("JWT_SECRET"), "jwt-Secret-2024").is_some());
+        assert!(find_in_value(Some("DB_PASSWORD"), "shop-db-pass").is_some());
+        assert!(find_in_value(Some("initial-cluster-token"), "cluster0").is_none());
+        assert!(find_in_value(Some("db_password"), "DB_PASSWORD").is_none());
+        assert!(find_in_value(Some("DB_PASSWORD"), "S3CR3T_2024").is_some());
     }
 
     #[test]
@@ -672,6 +886,92 @@ mod tests {
         let values: Vec<&str> = hits.iter().map(|h| h.value.as_str()).collect();
         assert_eq!(values, vec!["hunter22", "S3cr3t!"]);
         assert!(find_in_command(&["echo", "hello"]).is_empty());
+    }
+
+    #[test]
+    fn compound_key_names_end_at_a_word_boundary() {
+        use KeySensitivity::*;
+        for k in [
+            "mysqlRootPassword",
+            "GITHUB_APITOKEN",
+            "stripeApiKey",
+            "client_secret",
+        ] {
+            assert_eq!(key_sensitivity(k), Strong, "{k}");
+        }
+        for k in [
+            "TOKENIZER_MODEL",
+            "secretsmanager_region",
+            "DOCKER_PASSWORD_STDIN",
+            "PASSWORD_COMMAND",
+        ] {
+            assert_eq!(key_sensitivity(k), None, "{k}");
+        }
+    }
+
+    #[test]
+    fn sample_markers_only_count_as_words() {
+        for v in [
+            "example-password",
+            "my_example_key",
+            "ExampleToken123",
+            "sample",
+        ] {
+            assert!(is_placeholder(v), "{v}");
+        }
+        // Published sample keys still look like, and get used as, real credentials.
+        assert!(!is_placeholder("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
+        assert!(find_in_value(
+            Some("AWS_SECRET_ACCESS_KEY"),
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn more_commands() {
+        let words = split_command(
+            "kubectl create secret generic api --from-literal token=Zx81kQ2m9LpQ && curl -H 'Authorization: Bearer 8f7e6d5c4b3a2910' https://api",
+        );
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        let values: Vec<String> = find_in_command(&refs)
+            .into_iter()
+            .map(|h| h.value)
+            .collect();
+        assert_eq!(values, vec!["Zx81kQ2m9LpQ", "8f7e6d5c4b3a2910"]);
+        // A secret literal is secret whatever its key is called.
+        let hits = find_in_command(&[
+            "kubectl",
+            "create",
+            "secret",
+            "generic",
+            "x",
+            "--from-literal=dsn=hunter2x",
+        ]);
+        assert_eq!(hits.len(), 1);
+        // Reading the password from stdin names no value.
+        assert!(find_in_command(&[
+            "docker",
+            "login",
+            "--password-stdin",
+            "registry.example.com"
+        ])
+        .is_empty());
+        assert!(
+            find_in_command(&["curl", "-H", "Authorization: Bearer $TOKEN", "https://x"])
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn config_text() {
+        let text = "# database\nspring.datasource.url=jdbc:postgresql://db:5432/app\nspring.datasource.password=Hunter2Pass\nserver.port=8080\nlogging:\n  token: \"q8Zr1vXk0pLm\"\n  token_ttl: 30\n";
+        let hits = find_in_text(text);
+        let values: Vec<(usize, &str)> = hits.iter().map(|(n, h)| (*n, h.value.as_str())).collect();
+        assert_eq!(values, vec![(2, "Hunter2Pass"), (5, "q8Zr1vXk0pLm")]);
+        assert!(
+            find_in_text("password: ${DB_PASSWORD}\nurl: https://example.com:8443/x").is_empty()
+        );
     }
 
     #[test]
