@@ -366,3 +366,42 @@ fn fingerprints_survive_unrelated_edits() {
         assert_ne!(b.2, a.2, "lines did move");
     }
 }
+
+#[test]
+fn secret_values_never_reach_any_output_format() {
+    // Credentials planted in the shipped example, in Compose, ConfigMaps, env values, command
+    // lines and Dockerfiles.
+    let planted = [
+        "Paym3nts!2024",
+        "cp_prod_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        "s3cretPayments99",
+        "ghp_4bXq9LmN2pR7sT1vW8yZ3cD6fH0jK5aQ2eU9",
+        "AKIAQ3EGUNKX4EXAMPL3",
+        "orders-dev-pw-7731",
+    ];
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    for format in ["text", "json", "markdown"] {
+        let out = stridemap()
+            .args(["scan", examples.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Text shows no snippets; the other formats show the redacted evidence.
+        let ran = if format == "text" {
+            all.contains("SEC-ENV-CREDENTIAL")
+        } else {
+            all.contains("[REDACTED]")
+        };
+        assert!(
+            ran,
+            "{format}: no secret finding, so the test proves nothing"
+        );
+        for secret in planted {
+            assert!(!all.contains(secret), "{format} output leaks {secret}");
+        }
+    }
+}

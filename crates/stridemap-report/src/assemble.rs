@@ -3,7 +3,24 @@
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use stridemap_model::report::{Architecture, Summary, ToolInfo};
-use stridemap_model::{Corpus, Evidence, Report, Threat};
+use stridemap_model::{Corpus, Evidence, FileId, Report, Threat};
+
+/// Whether a secret value is unlike ordinary text, so that seeing it anywhere gives it away. A
+/// dictionary-word password ("postgres") printed as an image name reveals nothing; it is only
+/// hidden on the line where it is the secret.
+fn is_distinctive(secret: &str) -> bool {
+    let classes = [
+        secret.chars().any(|c| c.is_ascii_lowercase()),
+        secret.chars().any(|c| c.is_ascii_uppercase()),
+        secret.chars().any(|c| c.is_ascii_digit()),
+        secret.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|&&x| x)
+    .count();
+    let len = secret.chars().count();
+    len >= 12 || (len >= 6 && classes >= 2)
+}
 use stridemap_rules::secrets::{redact, REDACTED};
 use stridemap_rules::Finding;
 
@@ -35,12 +52,23 @@ pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Re
             && a.description == b.description
     });
 
-    let all_secrets: Vec<String> = findings
-        .iter()
-        .flat_map(|f| f.secrets.iter().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Distinctive secret values are hidden wherever they appear; ordinary words ("admin",
+    // "postgres") only on the lines where they are the secret.
+    let mut all_secrets: BTreeSet<String> = BTreeSet::new();
+    let mut secrets_at: BTreeMap<(FileId, u32), Vec<String>> = BTreeMap::new();
+    for f in &findings {
+        for secret in &f.secrets {
+            if is_distinctive(secret) {
+                all_secrets.insert(secret.clone());
+            }
+            let (file, loc) = f.locations[0];
+            secrets_at
+                .entry((file, loc.line))
+                .or_default()
+                .push(secret.clone());
+        }
+    }
+    let all_secrets: Vec<String> = all_secrets.into_iter().collect();
     let mut seen_fingerprints: BTreeMap<String, usize> = BTreeMap::new();
     let width = findings.len().to_string().len().max(3);
 
@@ -53,7 +81,20 @@ pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Re
                 .iter()
                 .map(|(file, loc)| {
                     let mut ev = corpus.evidence(*file, *loc);
-                    ev.snippet = redact_snippet(&ev.snippet, &all_secrets, &f.secrets);
+                    let mut here = all_secrets.clone();
+                    here.extend(
+                        secrets_at
+                            .get(&(*file, loc.line))
+                            .into_iter()
+                            .flatten()
+                            .cloned(),
+                    );
+                    let own = if (*file, *loc) == f.locations[0] {
+                        f.secrets.as_slice()
+                    } else {
+                        &[]
+                    };
+                    ev.snippet = redact_snippet(&ev.snippet, &here, own);
                     ev
                 })
                 .collect();
@@ -65,7 +106,10 @@ pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Re
                 id: format!("THREAT-{:0width$}", i + 1),
                 category: f.rule.stride,
                 title: f.title.clone().unwrap_or_else(|| f.rule.title.to_string()),
-                description: redact(&f.description, &all_secrets),
+                description: redact(
+                    &f.description,
+                    &[all_secrets.as_slice(), f.secrets.as_slice()].concat(),
+                ),
                 severity: f.severity,
                 affected_components: f.components.clone(),
                 attack_scenario: f.rule.attack_scenario.to_string(),
