@@ -25,6 +25,9 @@ use stridemap_rules::secrets::{redact, REDACTED};
 use stridemap_rules::Finding;
 
 pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Report {
+    for f in findings.iter_mut() {
+        point_at_secret(corpus, f);
+    }
     let path_of = |f: &Finding| corpus.file(f.locations[0].0).path.clone();
     // A deterministic order, independent of how threads interleaved.
     findings.sort_by(|a, b| {
@@ -137,6 +140,35 @@ pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Re
         threats,
         attack_paths: Vec::new(),
         diagnostics: corpus.diagnostics.clone(),
+    }
+}
+
+/// Lines searched after a finding's location for the secret it reports.
+const SECRET_SEARCH_LINES: u32 = 400;
+
+/// A secret inside a block scalar (`args: - >` followed by a script) is found on a later line
+/// than the node's own position: point the evidence at the line that holds the value.
+fn point_at_secret(corpus: &Corpus, f: &mut Finding) {
+    if f.secrets.is_empty() {
+        return;
+    }
+    let (file, loc) = f.locations[0];
+    let source = corpus.file(file);
+    let holds_secret = |line: u32| {
+        f.secrets
+            .iter()
+            .find_map(|s| source.line_text(line).find(s.as_str()))
+    };
+    if holds_secret(loc.line).is_some() {
+        return;
+    }
+    let last = (source.line_count() as u32).min(loc.line.saturating_add(SECRET_SEARCH_LINES));
+    for line in loc.line + 1..=last {
+        if let Some(byte) = holds_secret(line) {
+            let column = source.line_text(line)[..byte].chars().count() as u32 + 1;
+            f.locations[0] = (file, stridemap_model::Location::new(line, column));
+            return;
+        }
     }
 }
 
