@@ -2,8 +2,10 @@
 //! this file joins those lists in a fixed order.
 
 pub mod container;
+pub mod controlplane;
 pub mod dockerfile;
 pub mod image;
+pub mod psp;
 pub mod rbac;
 pub mod secrets;
 
@@ -17,6 +19,8 @@ static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {
         dockerfile::RULES,
         rbac::RULES,
         secrets::RULES,
+        controlplane::RULES,
+        psp::RULES,
     ]
     .concat()
 });

@@ -31,7 +31,7 @@ declare_rule! {
         group: ContainerSecurity,
         stride: ElevationOfPrivilege,
         severity: Low,
-        cwe: [250],
+        cwe: [653],
         infra: [Kubernetes],
         equivalents: ["CKV_K8S_40", "kics:02323c00-cdc3-4fdc-a310-4f2b3e7a1660"],
         attack_scenario: "An attacker who escapes the container, or reaches a shared host directory, acts with the file permissions of the host account that owns the same low UID.",
