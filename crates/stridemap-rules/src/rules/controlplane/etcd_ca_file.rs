@@ -46,24 +46,11 @@ const FLAGS: &[&str] = &["etcd-cafile"];
 impl Check for EtcdCaMissing {
     fn check_workload(&self, w: &Workload, _cx: &Context, out: &mut Sink) {
         for inv in invocations(w, &[Component::ApiServer]) {
-            let missing: Vec<&str> = FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !inv.has_value(f))
-                .collect();
-            let Some(first) = missing.first() else {
-                continue;
-            };
-            let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
-            inv.report(
+            inv.report_missing(
                 out,
                 w,
-                inv.loc_of(first),
-                format!(
-                    "{} does not set {}, so the etcd server's certificate is not verified",
-                    inv.describe(w),
-                    named.join(" or ")
-                ),
+                FLAGS,
+                "the etcd server's certificate is not verified",
             );
         }
     }

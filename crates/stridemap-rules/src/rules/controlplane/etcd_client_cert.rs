@@ -48,25 +48,7 @@ const FLAGS: &[&str] = &["etcd-certfile", "etcd-keyfile"];
 impl Check for EtcdClientCertMissing {
     fn check_workload(&self, w: &Workload, _cx: &Context, out: &mut Sink) {
         for inv in invocations(w, &[Component::ApiServer]) {
-            let missing: Vec<&str> = FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !inv.has_value(f))
-                .collect();
-            let Some(first) = missing.first() else {
-                continue;
-            };
-            let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
-            inv.report(
-                out,
-                w,
-                inv.loc_of(first),
-                format!(
-                    "{} does not set {}, so etcd cannot require authenticated clients",
-                    inv.describe(w),
-                    named.join(" or ")
-                ),
-            );
+            inv.report_missing(out, w, FLAGS, "etcd cannot require authenticated clients");
         }
     }
 }

@@ -48,25 +48,7 @@ const FLAGS: &[&str] = &["peer-cert-file", "peer-key-file"];
 impl Check for EtcdPeerTlsFilesMissing {
     fn check_workload(&self, w: &Workload, _cx: &Context, out: &mut Sink) {
         for inv in invocations(w, &[Component::Etcd]) {
-            let missing: Vec<&str> = FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !inv.has_value(f))
-                .collect();
-            let Some(first) = missing.first() else {
-                continue;
-            };
-            let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
-            inv.report(
-                out,
-                w,
-                inv.loc_of(first),
-                format!(
-                    "{} does not set {}, so members replicate data without TLS",
-                    inv.describe(w),
-                    named.join(" or ")
-                ),
-            );
+            inv.report_missing(out, w, FLAGS, "members replicate data without TLS");
         }
     }
 }

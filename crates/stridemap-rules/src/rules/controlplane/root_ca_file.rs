@@ -48,24 +48,11 @@ const FLAGS: &[&str] = &["root-ca-file"];
 impl Check for RootCaFileMissing {
     fn check_workload(&self, w: &Workload, _cx: &Context, out: &mut Sink) {
         for inv in invocations(w, &[Component::ControllerManager]) {
-            let missing: Vec<&str> = FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !inv.has_value(f))
-                .collect();
-            let Some(first) = missing.first() else {
-                continue;
-            };
-            let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
-            inv.report(
+            inv.report_missing(
                 out,
                 w,
-                inv.loc_of(first),
-                format!(
-                    "{} does not set {}, so pods may get a CA bundle that does not match the API server",
-                    inv.describe(w),
-                    named.join(" or ")
-                ),
+                FLAGS,
+                "pods may get a CA bundle that does not match the API server",
             );
         }
     }

@@ -50,16 +50,12 @@ impl Check for ServiceAccountKeyFileMissing {
             if inv.has_value("service-account-signing-key-file") {
                 continue;
             }
-            let missing: Vec<&str> = FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !inv.has_value(f))
-                .collect();
-            let Some(first) = missing.first() else {
-                continue;
-            };
-            let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
-            inv.report(out, w, inv.loc_of(first), format!("{} does not set {}, so service account tokens are verified with its TLS serving key", inv.describe(w), named.join(" or ")));
+            inv.report_missing(
+                out,
+                w,
+                FLAGS,
+                "service account tokens are verified with its TLS serving key",
+            );
         }
     }
 }

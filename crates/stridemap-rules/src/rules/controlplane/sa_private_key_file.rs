@@ -47,16 +47,12 @@ const FLAGS: &[&str] = &["service-account-private-key-file"];
 impl Check for ServiceAccountPrivateKeyMissing {
     fn check_workload(&self, w: &Workload, _cx: &Context, out: &mut Sink) {
         for inv in invocations(w, &[Component::ControllerManager]) {
-            let missing: Vec<&str> = FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !inv.has_value(f))
-                .collect();
-            let Some(first) = missing.first() else {
-                continue;
-            };
-            let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
-            inv.report(out, w, inv.loc_of(first), format!("{} does not set {}, so it cannot sign service account tokens with a dedicated key", inv.describe(w), named.join(" or ")));
+            inv.report_missing(
+                out,
+                w,
+                FLAGS,
+                "it cannot sign service account tokens with a dedicated key",
+            );
         }
     }
 }

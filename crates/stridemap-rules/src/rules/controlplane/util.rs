@@ -340,6 +340,25 @@ impl<'a> Invocation<'a> {
         Some((major, minor))
     }
 
+    /// Reports this invocation when it leaves any of `flags` unset: the finding points at the
+    /// first missing flag's place and names every missing one. `consequence` completes the
+    /// sentence "<component> does not set <flags>, so …".
+    pub fn report_missing(&self, out: &mut Sink, w: &Workload, flags: &[&str], consequence: &str) {
+        let missing: Vec<&str> = flags
+            .iter()
+            .copied()
+            .filter(|f| !self.has_value(f))
+            .collect();
+        let Some(first) = missing.first() else { return };
+        let named: Vec<String> = missing.iter().map(|f| format!("`--{f}`")).collect();
+        let description = format!(
+            "{} does not set {}, so {consequence}",
+            self.describe(w),
+            named.join(" or ")
+        );
+        self.report(out, w, self.loc_of(first), description);
+    }
+
     /// Starts a finding on this container.
     pub fn report<'s>(
         &self,
