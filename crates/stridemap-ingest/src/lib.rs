@@ -4,6 +4,7 @@
 //! once. Nothing here stops the scan: unreadable, binary, oversized or malformed files become
 //! [`Diagnostic`]s with file and line.
 
+pub mod code;
 pub mod discover;
 pub mod dockerfile;
 pub mod documents;
@@ -12,7 +13,8 @@ pub mod yaml;
 
 use rayon::prelude::*;
 use std::path::Path;
-use stridemap_model::corpus::{CodeFile, FileKind};
+use stridemap_model::code::CodeFacts;
+use stridemap_model::corpus::FileKind;
 use stridemap_model::report::{Diagnostic, DiagnosticLevel};
 use stridemap_model::{Corpus, FileId, SourceFile};
 
@@ -43,7 +45,7 @@ struct Parsed {
     contents: documents::YamlContents,
     dockerfile: Option<stridemap_model::dockerfile::Dockerfile>,
     properties: Option<stridemap_model::properties::PropertiesFile>,
-    code: Option<CodeFile>,
+    code: Option<CodeFacts>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -173,7 +175,7 @@ fn read_and_parse(id: FileId, c: &Candidate, options: &Options) -> (SourceFile, 
             }
             parsed.properties = Some(p);
         }
-        FileKind::Source(language) => parsed.code = Some(CodeFile { file: id, language }),
+        FileKind::Source(language) => parsed.code = Some(code::extract(id, language, &source)),
     }
     (source, parsed)
 }

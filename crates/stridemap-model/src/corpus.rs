@@ -1,5 +1,6 @@
 //! Everything parsed from one scan: the files read and the typed documents built from them.
 
+use crate::code::CodeFacts;
 use crate::compose::ComposeFile;
 use crate::dockerfile::Dockerfile;
 use crate::k8s::K8sObject;
@@ -22,7 +23,8 @@ pub enum FileKind {
     Source(Language),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Language {
     Python,
     JavaScript,
@@ -90,13 +92,6 @@ pub struct YamlDocument {
     pub root: Node,
 }
 
-/// Source code, classified by language; read by the code rules.
-#[derive(Debug, Clone)]
-pub struct CodeFile {
-    pub file: FileId,
-    pub language: Language,
-}
-
 #[derive(Debug, Default)]
 pub struct Corpus {
     pub files: Vec<SourceFile>,
@@ -105,7 +100,7 @@ pub struct Corpus {
     pub dockerfiles: Vec<Dockerfile>,
     pub properties: Vec<PropertiesFile>,
     pub other_yaml: Vec<YamlDocument>,
-    pub code: Vec<CodeFile>,
+    pub code: Vec<CodeFacts>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

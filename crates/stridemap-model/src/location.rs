@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A point in a scanned file: 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Location {
     pub line: u32,
     pub column: u32,
