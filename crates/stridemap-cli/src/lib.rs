@@ -13,10 +13,18 @@ pub fn scan(root: &Path, options: &Options) -> Report {
 pub fn scan_with_progress(root: &Path, options: &Options, mut stage: impl FnMut(&str)) -> Report {
     stage("reading and parsing files");
     let corpus = stridemap_ingest::ingest(root, options);
+    stage("building the architecture model");
+    let arch = stridemap_architecture::build(&corpus);
     stage(&format!("running rules over {} files", corpus.files.len()));
-    let findings = stridemap_rules::run(&corpus, stridemap_rules::registry());
+    let findings = stridemap_rules::run(&corpus, &arch, stridemap_rules::registry());
     stage("writing the report");
-    stridemap_report::assemble(&corpus, findings, &display_target(root))
+    stridemap_report::assemble(&corpus, &arch, findings, &display_target(root))
+}
+
+/// Only the architecture model of `root` (discover → parse → model), for diagrams.
+pub fn model(root: &Path, options: &Options) -> stridemap_model::architecture::ArchitectureGraph {
+    let corpus = stridemap_ingest::ingest(root, options);
+    stridemap_architecture::build(&corpus)
 }
 
 /// The target as the user named it, with `/` separators.

@@ -20,6 +20,17 @@ struct Cli {
 enum Command {
     /// Scan a repository (or one file) and report STRIDE threats.
     Scan(ScanArgs),
+    /// Print the data-flow diagram of the discovered architecture.
+    Graph {
+        /// Directory or file to model.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(short, long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Write the diagram to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -71,6 +82,12 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum RulesFormat {
     Text,
     Json,
@@ -103,6 +120,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Graph {
+            path,
+            format,
+            output,
+        } => {
+            if !path.exists() {
+                eprintln!("stridemap: {}: no such file or directory", path.display());
+                return ExitCode::from(2);
+            }
+            let arch = stridemap::model(&path, &Options::default());
+            let rendered = match format {
+                GraphFormat::Mermaid => stridemap_report::graph::mermaid(&arch),
+                GraphFormat::Dot => stridemap_report::graph::dot(&arch),
+            };
+            match output {
+                Some(file) => match std::fs::write(&file, rendered) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("stridemap: cannot write {}: {e}", file.display());
+                        ExitCode::from(2)
+                    }
+                },
+                None => print_stdout(&rendered),
+            }
+        }
         Command::Rules { format } => {
             let rules = stridemap_rules::registry();
             let out = match format {

@@ -100,6 +100,11 @@ pub struct OutboundCall {
     /// `Some(false)` when the call visibly sets no timeout, `Some(true)` when it sets one,
     /// `None` when the code does not say (a client configured elsewhere).
     pub has_timeout: Option<bool>,
+    /// `Some(true)` when the client visibly opts out of transport security (gRPC
+    /// `insecure_channel`, `insecure.NewCredentials()`, `usePlaintext()`,
+    /// `credentials.createInsecure()`), `Some(false)` when it visibly sets TLS credentials,
+    /// `None` when the code does not say.
+    pub plaintext: Option<bool>,
     pub loc: Location,
 }
 

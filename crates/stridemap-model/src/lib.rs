@@ -4,6 +4,7 @@
 //! these types: source locations, the typed documents produced by the parsers, rule metadata,
 //! the threats the rules report and the JSON report contract.
 
+pub mod architecture;
 pub mod code;
 pub mod compose;
 pub mod corpus;

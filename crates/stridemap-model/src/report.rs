@@ -1,5 +1,6 @@
 //! The report contract: what `stridemap scan --format json` writes.
 
+pub use crate::architecture::Architecture;
 use crate::location::Evidence;
 use crate::rule::{Group, Severity, Stride};
 use serde::Serialize;
@@ -20,17 +21,6 @@ pub struct Report {
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
-}
-
-/// The discovered system. Filled by the architecture stage; always present and valid.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Architecture {
-    pub services: Vec<serde_json::Value>,
-    pub data_stores: Vec<serde_json::Value>,
-    pub brokers: Vec<serde_json::Value>,
-    pub entry_points: Vec<serde_json::Value>,
-    pub flows: Vec<serde_json::Value>,
-    pub trust_boundaries: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]

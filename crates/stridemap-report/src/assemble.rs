@@ -2,7 +2,8 @@
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use stridemap_model::report::{Architecture, Summary, ToolInfo};
+use stridemap_model::architecture::ArchitectureGraph;
+use stridemap_model::report::{Summary, ToolInfo};
 use stridemap_model::{Corpus, Evidence, FileId, Report, Threat};
 
 /// Whether a secret value is unlike ordinary text, so that seeing it anywhere gives it away. A
@@ -24,7 +25,12 @@ fn is_distinctive(secret: &str) -> bool {
 use stridemap_rules::secrets::{redact, REDACTED};
 use stridemap_rules::Finding;
 
-pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Report {
+pub fn assemble(
+    corpus: &Corpus,
+    arch: &ArchitectureGraph,
+    mut findings: Vec<Finding>,
+    target: &str,
+) -> Report {
     for f in findings.iter_mut() {
         point_at_secret(corpus, f);
     }
@@ -135,7 +141,7 @@ pub fn assemble(corpus: &Corpus, mut findings: Vec<Finding>, target: &str) -> Re
             version: env!("CARGO_PKG_VERSION").into(),
         },
         target: target.to_string(),
-        architecture: Architecture::default(),
+        architecture: arch.to_report(),
         summary: Summary::of(&threats),
         threats,
         attack_paths: Vec::new(),

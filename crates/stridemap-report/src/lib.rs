@@ -3,6 +3,7 @@
 //! rendered here too, from the registry.
 
 mod assemble;
+pub mod graph;
 pub mod json;
 pub mod markdown;
 pub mod rules_doc;

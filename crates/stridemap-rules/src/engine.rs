@@ -2,16 +2,19 @@
 
 use crate::{Finding, Rule, Sink};
 use rayon::prelude::*;
+use stridemap_model::architecture::ArchitectureGraph;
 use stridemap_model::Corpus;
 
 /// What rules may consult besides the document in hand.
 pub struct Context<'a> {
     pub corpus: &'a Corpus,
+    /// The architecture built from the same corpus.
+    pub arch: &'a ArchitectureGraph,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(corpus: &'a Corpus) -> Self {
-        Context { corpus }
+    pub fn new(corpus: &'a Corpus, arch: &'a ArchitectureGraph) -> Self {
+        Context { corpus, arch }
     }
 }
 
@@ -26,8 +29,8 @@ fn each_rule(rules: &[&dyn Rule], mut f: impl FnMut(&dyn Rule, &mut Sink)) -> Ve
 }
 
 /// All findings of `rules` on `corpus`, in no particular order (the report sorts them).
-pub fn run(corpus: &Corpus, rules: &[&dyn Rule]) -> Vec<Finding> {
-    let cx = Context::new(corpus);
+pub fn run(corpus: &Corpus, arch: &ArchitectureGraph, rules: &[&dyn Rule]) -> Vec<Finding> {
+    let cx = Context::new(corpus, arch);
     let cx = &cx;
     let objects = corpus.objects.par_iter().flat_map_iter(|object| {
         let workload = object.workload();

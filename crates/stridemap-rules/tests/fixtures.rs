@@ -14,7 +14,8 @@ fn fixture_dir(id: &str, which: &str) -> PathBuf {
 
 fn scan(dir: &Path, rule: &'static dyn Rule) -> (Vec<Finding>, stridemap_model::Corpus) {
     let corpus = ingest(dir, &Options::default());
-    let mut findings = run(&corpus, &[rule]);
+    let arch = stridemap_architecture::build(&corpus);
+    let mut findings = run(&corpus, &arch, &[rule]);
     findings.sort_by(|a, b| {
         (
             corpus.file(a.locations[0].0).path.as_str(),

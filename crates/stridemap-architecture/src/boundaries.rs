@@ -1,0 +1,99 @@
+//! Trust boundaries: the internet edge, namespaces, the mesh and the host.
+
+use crate::Builder;
+use std::collections::BTreeMap;
+use stridemap_model::architecture::{BoundaryKind, Role, TrustBoundary};
+
+pub fn compute(b: &Builder) -> Vec<TrustBoundary> {
+    let mut out = Vec::new();
+    let ids = |f: &dyn Fn(&stridemap_model::architecture::ArchNode) -> bool| -> Vec<String> {
+        let mut v: Vec<String> = b
+            .nodes
+            .iter()
+            .filter(|n| f(n))
+            .map(|n| n.id.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let entry = ids(&|n| n.role == Role::EntryPoint);
+    if !entry.is_empty() {
+        out.push(TrustBoundary {
+            id: "internet-edge".into(),
+            kind: BoundaryKind::InternetEdge,
+            name: "Internet ↔ system edge".into(),
+            members: entry,
+        });
+    }
+    let mut namespaces: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for n in b
+        .nodes
+        .iter()
+        .filter(|n| !n.external && n.role != Role::EntryPoint)
+    {
+        if let Some(ns) = &n.namespace {
+            namespaces.entry(ns.clone()).or_default().push(n.id.clone());
+        }
+    }
+    for (ns, mut members) in namespaces {
+        members.sort();
+        out.push(TrustBoundary {
+            id: format!("namespace:{ns}"),
+            kind: BoundaryKind::Namespace,
+            name: format!("namespace {ns}"),
+            members,
+        });
+    }
+    let compose = ids(&|n| !n.external && n.kinds.iter().any(|k| k == "compose"));
+    if !compose.is_empty() {
+        out.push(TrustBoundary {
+            id: "compose-network".into(),
+            kind: BoundaryKind::ComposeNetwork,
+            name: "Compose default network".into(),
+            members: compose,
+        });
+    }
+    let mesh = ids(&|n| n.mesh);
+    if !mesh.is_empty() {
+        out.push(TrustBoundary {
+            id: "mesh".into(),
+            kind: BoundaryKind::Mesh,
+            name: "service mesh (sidecar injected)".into(),
+            members: mesh,
+        });
+    }
+    let host = ids(&|n| !n.host_access.is_empty());
+    if !host.is_empty() {
+        out.push(TrustBoundary {
+            id: "host".into(),
+            kind: BoundaryKind::Host,
+            name: "container ↔ host (host namespaces, host paths, privileged)".into(),
+            members: host,
+        });
+    }
+    out
+}
+
+/// Boundaries with exactly one end of the flow inside. A flow seen only in Compose runs on the
+/// Compose network, where namespaces and the mesh do not exist; a flow not seen in Compose does
+/// not run there.
+pub fn crossed(
+    boundaries: &[TrustBoundary],
+    from: &str,
+    to: &str,
+    discovered: &[String],
+) -> Vec<String> {
+    let compose_only = !discovered.is_empty() && discovered.iter().all(|d| d == "compose");
+    let in_compose = discovered.iter().any(|d| d == "compose");
+    boundaries
+        .iter()
+        .filter(|b| b.kind != BoundaryKind::Host)
+        .filter(|b| match b.kind {
+            BoundaryKind::ComposeNetwork => in_compose,
+            BoundaryKind::Namespace | BoundaryKind::Mesh => !compose_only,
+            _ => true,
+        })
+        .filter(|b| b.members.iter().any(|m| m == from) != b.members.iter().any(|m| m == to))
+        .map(|b| b.id.clone())
+        .collect()
+}

@@ -1,0 +1,256 @@
+//! The architecture model: services, data stores, brokers and entry points joined by flows,
+//! with the trust boundaries they sit in. Built once by the architecture stage; rules, attack
+//! paths and renderers all read it.
+
+use crate::location::Location;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Service,
+    DataStore,
+    Broker,
+    EntryPoint,
+}
+
+/// How far a service can be reached from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposure {
+    /// Reachable from outside the cluster (LoadBalancer, NodePort, Ingress, gateway, host port,
+    /// a Compose port published on all interfaces).
+    Internet,
+    /// Addressable inside the cluster or Compose network (a ClusterIP Service, a Compose name).
+    Cluster,
+    /// Not addressable by name: no Service, no published port.
+    #[default]
+    Internal,
+}
+
+/// A place the model learned something from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceRef {
+    /// What was read there: `Deployment`, `Service`, `compose`, `code`, `Ingress`…
+    pub kind: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// A service, data store, broker, external system or entry point.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchNode {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// Not defined in the scanned repository; seen only as a call target or address.
+    pub external: bool,
+    /// `postgres`, `kafka`, `redis`, `nginx`… when recognised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technology: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Kubernetes workload kinds (`Deployment`…) and `compose` for Compose services.
+    pub kinds: Vec<String>,
+    /// Kubernetes Services whose selectors match the workload's pods.
+    pub k8s_services: Vec<String>,
+    pub images: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    pub ports: Vec<u16>,
+    pub exposure: Exposure,
+    /// Runs with a service-mesh sidecar (Istio or Linkerd injection in force).
+    pub mesh: bool,
+    /// Selected by at least one NetworkPolicy.
+    pub network_policy: bool,
+    /// Shares a host namespace, mounts host paths or runs privileged.
+    pub host_access: Vec<String>,
+    /// Topics or queues (brokers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+    /// For entry points: the hosts and paths they route.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<String>,
+    /// For entry points: TLS terminates here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
+    /// For entry points: authentication is configured at the entry (auth annotations, JWT…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+    pub sources: Vec<SourceRef>,
+    /// Protocols that Service port names or `appProtocol` declare (`grpc`, `http`…), by port.
+    #[serde(skip)]
+    pub port_protocols: BTreeMap<u16, String>,
+    /// Pod labels (for joining with policies); not part of the report.
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
+    /// Environment visible to the service's code (manifests and Compose), for resolving
+    /// addresses; not part of the report (values may be secrets).
+    #[serde(skip)]
+    pub env: BTreeMap<String, String>,
+}
+
+impl ArchNode {
+    pub fn new(id: impl Into<String>, name: impl Into<String>, role: Role) -> Self {
+        ArchNode {
+            id: id.into(),
+            name: name.into(),
+            role,
+            external: false,
+            technology: None,
+            namespace: None,
+            kinds: Vec::new(),
+            k8s_services: Vec::new(),
+            images: Vec::new(),
+            service_account: None,
+            ports: Vec::new(),
+            exposure: Exposure::Internal,
+            mesh: false,
+            network_policy: false,
+            host_access: Vec::new(),
+            topics: Vec::new(),
+            routes: Vec::new(),
+            tls: None,
+            authenticated: None,
+            sources: Vec::new(),
+            port_protocols: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            env: BTreeMap::new(),
+        }
+    }
+}
+
+/// A data flow between two nodes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flow {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    /// `http`, `https`, `grpc`, `tcp`, `kafka`, `amqp`, `postgres`, `redis`…
+    pub protocol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    pub encrypted: bool,
+    pub authenticated: bool,
+    #[serde(rename = "async")]
+    pub is_async: bool,
+    /// Topic or queue for asynchronous flows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The address as written (`http://orders:8080`, `productcatalogservice:3550`), when there
+    /// is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// How the flow was found: `env`, `configmap`, `compose`, `code`, `ingress`, `gateway`,
+    /// `network-policy`…
+    pub discovered_from: Vec<String>,
+    /// Why `encrypted`/`authenticated` hold, when they do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security: Vec<String>,
+    pub evidence: Vec<SourceRef>,
+    /// Ids of the trust boundaries the flow crosses.
+    pub crosses: Vec<String>,
+    /// First evidence location (for findings), not serialised twice.
+    #[serde(skip)]
+    pub loc: Option<(crate::corpus::FileId, Location)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BoundaryKind {
+    /// Between the internet and the system's entry points.
+    InternetEdge,
+    Namespace,
+    /// Between workloads with a mesh sidecar and those without.
+    Mesh,
+    /// Between containers and the node they run on (host namespaces, host paths, privileged).
+    Host,
+    /// A Compose project's default network.
+    ComposeNetwork,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustBoundary {
+    pub id: String,
+    pub kind: BoundaryKind,
+    pub name: String,
+    /// Ids of the nodes inside the boundary.
+    pub members: Vec<String>,
+}
+
+/// The graph and its boundaries.
+#[derive(Debug, Clone, Default)]
+pub struct ArchitectureGraph {
+    pub graph: DiGraph<ArchNode, Flow>,
+    pub boundaries: Vec<TrustBoundary>,
+    index: BTreeMap<String, NodeIndex>,
+}
+
+impl ArchitectureGraph {
+    pub fn add_node(&mut self, node: ArchNode) -> NodeIndex {
+        if let Some(&i) = self.index.get(&node.id) {
+            return i;
+        }
+        let id = node.id.clone();
+        let i = self.graph.add_node(node);
+        self.index.insert(id, i);
+        i
+    }
+
+    pub fn node_index(&self, id: &str) -> Option<NodeIndex> {
+        self.index.get(id).copied()
+    }
+
+    pub fn node(&self, id: &str) -> Option<&ArchNode> {
+        self.node_index(id).map(|i| &self.graph[i])
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = &ArchNode> {
+        self.graph.node_weights()
+    }
+
+    pub fn flows(&self) -> impl Iterator<Item = &Flow> {
+        self.graph.edge_weights()
+    }
+
+    /// Flows leaving or entering a node.
+    pub fn flows_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Flow> + 'a {
+        self.flows().filter(move |f| f.from == id || f.to == id)
+    }
+
+    /// The report's view: nodes by role, in id order; flows in id order.
+    pub fn to_report(&self) -> Architecture {
+        let mut nodes: Vec<&ArchNode> = self.nodes().collect();
+        nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        let by_role = |role: Role| {
+            nodes
+                .iter()
+                .filter(|n| n.role == role)
+                .map(|n| (*n).clone())
+                .collect::<Vec<_>>()
+        };
+        let mut flows: Vec<Flow> = self.flows().cloned().collect();
+        flows.sort_by(|a, b| a.id.cmp(&b.id));
+        Architecture {
+            services: by_role(Role::Service),
+            data_stores: by_role(Role::DataStore),
+            message_brokers: by_role(Role::Broker),
+            entry_points: by_role(Role::EntryPoint),
+            flows,
+            trust_boundaries: self.boundaries.clone(),
+        }
+    }
+}
+
+/// The `architecture` section of the report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Architecture {
+    pub services: Vec<ArchNode>,
+    pub data_stores: Vec<ArchNode>,
+    pub message_brokers: Vec<ArchNode>,
+    pub entry_points: Vec<ArchNode>,
+    pub flows: Vec<Flow>,
+    pub trust_boundaries: Vec<TrustBoundary>,
+}
