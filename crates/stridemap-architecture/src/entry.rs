@@ -39,6 +39,165 @@ impl<'a> Builder<'a> {
         self.host_entry_points();
         self.compose_entry_points();
         self.kong_entry_points();
+        self.nginx_proxies();
+    }
+
+    /// The service an NGINX configuration belongs to: a Compose service that mounts the file or
+    /// builds from its directory, or a workload that mounts the ConfigMap holding it.
+    fn nginx_owner(&self, config: &stridemap_model::nginx::NginxConfig) -> Option<usize> {
+        let path = &self.corpus.file(config.file).path;
+        if let Some(cm) = config
+            .embedded_in
+            .as_deref()
+            .and_then(|e| e.strip_prefix("ConfigMap/"))
+        {
+            for (&oi, &n) in &self.workload_nodes {
+                let Some(w) = self.corpus.objects[oi].workload() else {
+                    continue;
+                };
+                if w.volumes()
+                    .iter()
+                    .any(|v| v.path(&["configMap", "name"]).and_then(Node::as_str) == Some(cm))
+                {
+                    return Some(n);
+                }
+            }
+            return None;
+        }
+        for compose in &self.corpus.compose {
+            let base = self
+                .corpus
+                .file(compose.file)
+                .path
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
+            for svc in compose.services() {
+                let mounted = svc.mounts().iter().any(|m| {
+                    m.source.is_some_and(|s| {
+                        crate::nodes::join_path(&base, s) == *path
+                            || path.starts_with(&format!("{}/", crate::nodes::join_path(&base, s)))
+                    })
+                });
+                let context = svc.get("build").and_then(|b| {
+                    b.as_str()
+                        .or_else(|| b.get("context").and_then(Node::as_str))
+                });
+                let built = context.is_some_and(|c| {
+                    path.starts_with(&format!("{}/", crate::nodes::join_path(&base, c)))
+                });
+                if mounted || built {
+                    return self
+                        .names
+                        .get(&svc.name.to_ascii_lowercase())
+                        .and_then(|v| v.first().copied());
+                }
+            }
+        }
+        None
+    }
+
+    /// `proxy_pass` / `grpc_pass` upstreams of NGINX configurations.
+    fn nginx_proxies(&mut self) {
+        for config in &self.corpus.nginx {
+            let upstreams: std::collections::BTreeMap<String, Vec<String>> = config
+                .upstreams()
+                .into_iter()
+                .map(|(name, servers)| {
+                    (
+                        name.to_string(),
+                        servers
+                            .iter()
+                            .filter_map(|s| s.args.first().cloned())
+                            .collect(),
+                    )
+                })
+                .collect();
+            let mut proxies = Vec::new();
+            config.walk(&mut |d, _| {
+                if matches!(d.name.as_str(), "proxy_pass" | "grpc_pass") {
+                    if let Some(target) = d.args.first() {
+                        proxies.push((d.name.clone(), target.clone(), d.loc));
+                    }
+                }
+            });
+            if proxies.is_empty() {
+                continue;
+            }
+            let from = match self.nginx_owner(config) {
+                Some(owner) => {
+                    if self.nodes[owner].technology.is_none() {
+                        self.nodes[owner].technology = Some("nginx".into());
+                    }
+                    owner
+                }
+                None => {
+                    let path = self.corpus.file(config.file).path.clone();
+                    let name = config.embedded_in.clone().unwrap_or(path);
+                    self.entry_node(
+                        format!("nginx/{name}"),
+                        "nginx",
+                        None,
+                        config.file,
+                        config
+                            .directives
+                            .first()
+                            .map_or(Location::new(1, 1), |d| d.loc),
+                    )
+                }
+            };
+            for (directive, target, loc) in proxies {
+                let default_scheme = if directive == "grpc_pass" {
+                    "grpc"
+                } else {
+                    "http"
+                };
+                let url = if target.contains("://") {
+                    target.clone()
+                } else {
+                    format!("{default_scheme}://{target}")
+                };
+                let (scheme, rest) = url.split_once("://").unwrap_or((default_scheme, &url));
+                let host = rest.split(['/', ':']).next().unwrap_or("");
+                // `proxy_pass http://backend` names an upstream block when one has that name.
+                let servers: Vec<String> = match upstreams.get(host) {
+                    Some(servers) => servers.iter().map(|s| format!("{scheme}://{s}")).collect(),
+                    None => vec![url.clone()],
+                };
+                for server in servers {
+                    if server.contains('$') {
+                        continue; // variables are resolved at request time
+                    }
+                    for addr in parse_addresses(Some("url"), &server) {
+                        let targets =
+                            self.resolve_or_external(&addr, &self.nodes[from].namespace.clone());
+                        let proto = classify::protocol_for_scheme(
+                            addr.scheme.as_deref().unwrap_or(default_scheme),
+                        );
+                        for t in targets {
+                            self.add_flow(FlowFact {
+                                from,
+                                to: t,
+                                protocol: proto.clone(),
+                                port: addr.port,
+                                topic: None,
+                                is_async: false,
+                                address: Some(server.clone()),
+                                discovered: "nginx",
+                                file: config.file,
+                                loc,
+                                encrypted_by: addr
+                                    .scheme
+                                    .as_deref()
+                                    .filter(|s| classify::scheme_encrypts(s))
+                                    .map(|s| format!("{s}:// upstream")),
+                                authenticated_by: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn entry_node(

@@ -147,6 +147,54 @@ impl<'a> Builder<'a> {
         self.compose_dependency_flows();
         self.code_flows();
         self.network_policy_flows();
+        self.fold_broker_connections();
+    }
+
+    /// A client's connection to a broker (`KAFKA_BOOTSTRAP=kafka:9092`) and its topic flows over
+    /// that connection are one flow per topic: the connection's evidence and port move onto them.
+    fn fold_broker_connections(&mut self) {
+        let keys: Vec<crate::FlowKey> = self
+            .flows
+            .keys()
+            .filter(|k| k.topic.is_none())
+            .cloned()
+            .collect();
+        for conn in keys {
+            let topics: Vec<crate::FlowKey> = self
+                .flows
+                .keys()
+                .filter(|k| {
+                    k.topic.is_some()
+                        && k.from == conn.from
+                        && k.to == conn.to
+                        && k.protocol == conn.protocol
+                })
+                .cloned()
+                .collect();
+            if topics.is_empty() {
+                continue;
+            }
+            let connection = self.flows.remove(&conn).expect("listed");
+            for t in topics {
+                let mut draft = self.flows.remove(&t).expect("listed");
+                draft
+                    .discovered
+                    .extend(connection.discovered.iter().cloned());
+                draft.evidence.extend(connection.evidence.iter().cloned());
+                draft
+                    .encrypted_by
+                    .extend(connection.encrypted_by.iter().cloned());
+                draft
+                    .authenticated_by
+                    .extend(connection.authenticated_by.iter().cloned());
+                draft.address = draft.address.or_else(|| connection.address.clone());
+                let key = crate::FlowKey {
+                    port: t.port.or(conn.port),
+                    ..t
+                };
+                self.flows.insert(key, draft);
+            }
+        }
     }
 
     fn env_flows(&mut self) {

@@ -606,7 +606,7 @@ fn parent_dir(path: &str) -> String {
 }
 
 /// `base` joined with a relative path, `./` and `..` resolved.
-fn join_path(base: &str, rel: &str) -> String {
+pub(crate) fn join_path(base: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = if rel.starts_with('/') {
         Vec::new()
     } else {

@@ -148,6 +148,11 @@ fixture!(gateways_and_entry_points, "gateways", |g| {
     ] {
         flow(&g, entry, target);
     }
+    // NGINX: an unowned configuration is an entry point of its own; one mounted from a
+    // ConfigMap belongs to the workload that mounts it, with lines mapped back to the file.
+    flow(&g, "nginx/edge/nginx.conf", "web");
+    flow(&g, "nginx/edge/nginx.conf", "api");
+    assert_eq!(flow(&g, "admin-proxy", "admin").evidence[0].line, 69);
     assert_eq!(
         g.node("web").unwrap().exposure,
         stridemap_model::architecture::Exposure::Internet
@@ -191,4 +196,43 @@ fixture!(network_policies, "netpol", |g| {
     assert!(flow(&g, "reporting", "catalog")
         .crosses
         .contains(&"namespace:analytics".to_string()));
+});
+
+fixture!(flows_from_code, "code-flows", |g| {
+    // Python: the URL comes from an env var the manifest sets.
+    let f = flow(&g, "orders", "payments");
+    assert!(
+        f.discovered_from.contains(&"code".to_string())
+            && f.evidence.iter().any(|e| e.file.ends_with("app.py")),
+        "{f:?}"
+    );
+    // Go: env var + path, and a gRPC dial to a literal address.
+    assert_eq!(
+        flow(&g, "payments", "ledger").crosses,
+        vec![
+            "namespace:finance".to_string(),
+            "namespace:shop".to_string()
+        ]
+    );
+    assert_eq!(flow(&g, "payments", "shipping").protocol, "grpc");
+    // JavaScript: template literal over an env var from a ConfigMap (envFrom).
+    flow(&g, "catalog", "inventory");
+    // Java: a literal external URL.
+    assert!(flow(&g, "shipping", "api.carrier.example.com").encrypted);
+    // TypeScript: fetch with a URL from the manifest.
+    flow(&g, "notifier", "mail.example.net");
+    // The async chain: producer -> topic on the broker -> consumers in other languages.
+    let produce = flow(&g, "orders", "kafka");
+    assert!(produce.is_async && produce.topic.as_deref() == Some("order-events"));
+    for consumer in ["shipping", "notifier"] {
+        let f = flow(&g, "kafka", consumer);
+        assert!(
+            f.is_async && f.topic.as_deref() == Some("order-events"),
+            "{consumer}"
+        );
+    }
+    assert_eq!(
+        g.node("kafka").unwrap().topics,
+        vec!["order-events".to_string()]
+    );
 });

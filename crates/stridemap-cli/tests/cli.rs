@@ -405,3 +405,52 @@ fn secret_values_never_reach_any_output_format() {
         }
     }
 }
+
+#[test]
+fn graph_command_draws_the_model() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let out = stridemap()
+        .args(["graph", examples.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let mermaid = String::from_utf8(out.stdout).unwrap();
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(mermaid.contains("subgraph c_ns_shop[\"namespace shop\"]"));
+    assert!(
+        mermaid.contains(
+            "n_orders -.->|\"kafka :9092 order-events ⚠ plaintext, unauthenticated\"| n_kafka"
+        ),
+        "async flow with its topic, marked insecure:\n{mermaid}"
+    );
+    assert!(
+        mermaid.contains("linkStyle"),
+        "insecure flows are highlighted"
+    );
+    let dot = stridemap()
+        .args(["graph", examples.to_str().unwrap(), "--format", "dot"])
+        .output()
+        .unwrap();
+    let dot = String::from_utf8(dot.stdout).unwrap();
+    assert!(dot.starts_with("digraph stridemap {") && dot.trim_end().ends_with('}'));
+    assert!(dot.contains("subgraph \"cluster_ns_shop\""));
+    assert_eq!(
+        dot.matches('{').count(),
+        dot.matches('}').count(),
+        "balanced braces"
+    );
+}
+
+#[test]
+fn text_summary_lists_the_architecture() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let out = stridemap()
+        .args(["scan", examples.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("ARCHITECTURE: "), "{text}");
+    assert!(
+        text.contains("orders ~> kafka  kafka:9092 topic order-events"),
+        "{text}"
+    );
+}

@@ -55,6 +55,7 @@ pub fn kind_from_name(file_name: &str) -> Option<FileKind> {
     Some(match ext {
         "yaml" | "yml" | "json" => FileKind::Yaml,
         "properties" => FileKind::Properties,
+        "conf" | "nginx" => FileKind::Nginx,
         "py" => FileKind::Source(Language::Python),
         "js" | "mjs" | "cjs" | "jsx" => FileKind::Source(Language::JavaScript),
         "ts" | "tsx" | "mts" | "cts" if !lower.ends_with(".d.ts") => {

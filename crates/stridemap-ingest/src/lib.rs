@@ -8,6 +8,7 @@ pub mod code;
 pub mod discover;
 pub mod dockerfile;
 pub mod documents;
+pub mod nginx;
 pub mod properties;
 pub mod yaml;
 
@@ -46,6 +47,7 @@ struct Parsed {
     dockerfile: Option<stridemap_model::dockerfile::Dockerfile>,
     properties: Option<stridemap_model::properties::PropertiesFile>,
     code: Option<CodeFacts>,
+    nginx: Vec<stridemap_model::nginx::NginxConfig>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -67,11 +69,52 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
         corpus.dockerfiles.extend(parsed.dockerfile);
         corpus.properties.extend(parsed.properties);
         corpus.code.extend(parsed.code);
+        corpus.nginx.extend(parsed.nginx);
         diagnostics.extend(parsed.diagnostics);
     }
     diagnostics.sort();
     corpus.diagnostics = diagnostics;
     corpus
+}
+
+/// NGINX configurations kept as ConfigMap values (`nginx.conf: |`).
+fn embedded_nginx(
+    file: FileId,
+    source: &SourceFile,
+    objects: &[stridemap_model::k8s::K8sObject],
+) -> Vec<stridemap_model::nginx::NginxConfig> {
+    let mut out = Vec::new();
+    for o in objects.iter().filter(|o| o.kind == "ConfigMap") {
+        for (key, _, value) in o
+            .root
+            .get("data")
+            .map(|d| d.entries().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let Some(text) = value.as_str() else { continue };
+            if !(key.ends_with(".conf") || key.contains("nginx")) || !text.contains('{') {
+                continue;
+            }
+            // A block scalar (`|`, `>`) starts its content on the line after the indicator.
+            let indicator = source
+                .line_text(value.loc.line)
+                .chars()
+                .nth(value.loc.column.saturating_sub(1) as usize);
+            let offset = if matches!(indicator, Some('|') | Some('>')) {
+                value.loc.line
+            } else {
+                value.loc.line - 1
+            };
+            if let Ok(Some(directives)) = nginx::parse(text, offset) {
+                out.push(stridemap_model::nginx::NginxConfig {
+                    file,
+                    embedded_in: Some(format!("ConfigMap/{}", o.name)),
+                    directives,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Bytes inspected for NUL when deciding whether a file is binary.
@@ -155,7 +198,23 @@ fn read_and_parse(id: FileId, c: &Candidate, options: &Options) -> (SourceFile, 
                 );
             }
             parsed.contents = documents::classify(id, &file_name, docs);
+            parsed.nginx = embedded_nginx(id, &source, &parsed.contents.objects);
         }
+        FileKind::Nginx => match nginx::parse(&source.text, 0) {
+            Ok(Some(directives)) => parsed.nginx.push(stridemap_model::nginx::NginxConfig {
+                file: id,
+                embedded_in: None,
+                directives,
+            }),
+            Ok(None) => {}
+            // Other `.conf` formats fail to parse as NGINX; only a file named for NGINX is an error.
+            Err((loc, msg)) if file_name.to_ascii_lowercase().contains("nginx") => {
+                parsed.diagnostics.push(
+                    diag(DiagnosticLevel::Error, "nginx-syntax", msg).at(loc.line, loc.column),
+                );
+            }
+            Err(_) => {}
+        },
         FileKind::Dockerfile => {
             let (df, warnings) = dockerfile::parse(id, &source);
             for w in warnings {

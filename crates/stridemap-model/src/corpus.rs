@@ -20,6 +20,8 @@ pub enum FileKind {
     Yaml,
     Dockerfile,
     Properties,
+    /// NGINX configuration (`nginx.conf`, `*.conf` that parse as NGINX).
+    Nginx,
     Source(Language),
 }
 
@@ -101,6 +103,7 @@ pub struct Corpus {
     pub properties: Vec<PropertiesFile>,
     pub other_yaml: Vec<YamlDocument>,
     pub code: Vec<CodeFacts>,
+    pub nginx: Vec<crate::nginx::NginxConfig>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -12,6 +12,7 @@ pub mod dockerfile;
 pub mod image;
 pub mod k8s;
 pub mod location;
+pub mod nginx;
 pub mod properties;
 pub mod report;
 pub mod rule;

@@ -1,0 +1,86 @@
+//! NGINX configuration files and ConfigMap values, parsed with `nginx-lint-parser`.
+
+use nginx_lint_parser::ast::{ConfigItem, Directive};
+use stridemap_model::nginx::NginxDirective;
+use stridemap_model::Location;
+
+/// Directives that only NGINX configurations have: a `.conf` file without any is something else.
+const NGINX_MARKERS: &[&str] = &[
+    "server",
+    "location",
+    "upstream",
+    "proxy_pass",
+    "http",
+    "listen",
+    "grpc_pass",
+    "fastcgi_pass",
+    "stream",
+];
+
+fn convert(d: &Directive, line_offset: u32) -> NginxDirective {
+    NginxDirective {
+        name: d.name.clone(),
+        args: d.args.iter().map(|a| a.as_str().to_string()).collect(),
+        loc: Location::new(
+            d.span.start.line as u32 + line_offset,
+            d.span.start.column as u32,
+        ),
+        block: d
+            .block
+            .as_ref()
+            .map(|b| {
+                b.items
+                    .iter()
+                    .filter_map(|i| directive(i, line_offset))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn directive(item: &ConfigItem, line_offset: u32) -> Option<NginxDirective> {
+    match item {
+        ConfigItem::Directive(d) => Some(convert(d, line_offset)),
+        _ => None,
+    }
+}
+
+/// Parses `text` (whose first line is `line_offset + 1` in its file). `Ok(None)` when it parses
+/// but is not an NGINX configuration.
+pub fn parse(
+    text: &str,
+    line_offset: u32,
+) -> Result<Option<Vec<NginxDirective>>, (Location, String)> {
+    let config = nginx_lint_parser::parse_string(text)
+        .map_err(|e| (Location::new(line_offset + 1, 1), e.to_string()))?;
+    let directives: Vec<NginxDirective> = config
+        .items
+        .iter()
+        .filter_map(|i| directive(i, line_offset))
+        .collect();
+    let mut is_nginx = false;
+    fn scan(ds: &[NginxDirective], found: &mut bool) {
+        for d in ds {
+            *found |= NGINX_MARKERS.contains(&d.name.as_str());
+            scan(&d.block, found);
+        }
+    }
+    scan(&directives, &mut is_nginx);
+    Ok(is_nginx.then_some(directives))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_directives_with_lines() {
+        let ds = parse("events {}\nhttp {\n  upstream api { server api:8080; }\n  server {\n    location / { proxy_pass http://api; }\n  }\n}\n", 0).unwrap().unwrap();
+        let http = &ds[1];
+        assert_eq!(http.name, "http");
+        let server = &http.block[1];
+        assert_eq!(server.block[0].block[0].args, vec!["http://api"]);
+        assert_eq!(server.block[0].block[0].loc.line, 5);
+        assert_eq!(parse("[section]\nkey = value\n", 0).ok().flatten(), None);
+    }
+}
