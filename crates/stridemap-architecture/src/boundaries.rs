@@ -44,13 +44,29 @@ pub fn compute(b: &Builder) -> Vec<TrustBoundary> {
             members,
         });
     }
-    let compose = ids(&|n| !n.external && n.kinds.iter().any(|k| k == "compose"));
-    if !compose.is_empty() {
+    // Compose networks segment services: one boundary per network when services name them.
+    let mut networks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (&i, nets) in &b.compose_networks {
+        for net in nets {
+            networks
+                .entry(net.clone())
+                .or_default()
+                .push(b.nodes[i].id.clone());
+        }
+    }
+    let single = networks.len() == 1;
+    for (net, mut members) in networks {
+        members.sort();
+        let id = if single {
+            "compose-network".to_string()
+        } else {
+            format!("compose-network:{net}")
+        };
         out.push(TrustBoundary {
-            id: "compose-network".into(),
+            id,
             kind: BoundaryKind::ComposeNetwork,
-            name: "Compose default network".into(),
-            members: compose,
+            name: format!("Compose network {net}"),
+            members,
         });
     }
     let mesh = ids(&|n| n.mesh);

@@ -318,6 +318,19 @@ impl<'a> Builder<'a> {
                     _ => "ADDR",
                 };
                 for addr in parse_addresses(Some(key), &target) {
+                    // A database client names what an external address is (a managed database).
+                    if let (CallKind::Database, Some(tech)) =
+                        (call.kind, call.technology.as_deref())
+                    {
+                        let namespace = self.nodes[owner].namespace.clone();
+                        for t in self.resolve_or_external(&addr, &namespace) {
+                            let node = &mut self.nodes[t];
+                            if node.external && node.technology.is_none() {
+                                node.technology = Some(tech.to_string());
+                                node.role = stridemap_model::architecture::Role::DataStore;
+                            }
+                        }
+                    }
                     self.flow_to_address(owner, &addr, &target, "code", file, call.loc, hint);
                 }
             }

@@ -91,6 +91,8 @@ pub(crate) struct Builder<'a> {
     pub workload_nodes: BTreeMap<usize, usize>,
     /// Which node each source file belongs to.
     pub code_owner: BTreeMap<FileId, usize>,
+    /// Compose networks each Compose service joins (`default` when it names none).
+    pub compose_networks: BTreeMap<usize, BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +116,7 @@ impl<'a> Builder<'a> {
             env: Vec::new(),
             workload_nodes: BTreeMap::new(),
             code_owner: BTreeMap::new(),
+            compose_networks: BTreeMap::new(),
         }
     }
 

@@ -371,6 +371,19 @@ impl<'a> Builder<'a> {
                     self.alias(alias, i);
                 }
             }
+            let mut networks: std::collections::BTreeSet<String> = match svc.get("networks") {
+                Some(n) if n.is_map() => n.entries().map(|(k, _, _)| k.to_string()).collect(),
+                Some(n) => n
+                    .strings()
+                    .into_iter()
+                    .map(|(s, _)| s.to_string())
+                    .collect(),
+                None => std::collections::BTreeSet::new(),
+            };
+            if networks.is_empty() {
+                networks.insert("default".into());
+            }
+            self.compose_networks.entry(i).or_default().extend(networks);
             for env in svc.environment() {
                 if let Some(value) = env.value {
                     self.env[i].push(EnvEntry {

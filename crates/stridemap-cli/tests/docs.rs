@@ -22,9 +22,18 @@ fn rules_reference_is_up_to_date() {
 fn readme_diagram_is_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
-    let start = readme.find("```mermaid\n").expect("README has the example's diagram") + "```mermaid\n".len();
-    let end = start + readme[start..].find("```\n<!-- end of generated diagram -->").expect("diagram end marker");
-    let arch = stridemap::model(&root.join("examples/shop"), &stridemap_ingest::Options::default());
+    let start = readme
+        .find("```mermaid\n")
+        .expect("README has the example's diagram")
+        + "```mermaid\n".len();
+    let end = start
+        + readme[start..]
+            .find("```\n<!-- end of generated diagram -->")
+            .expect("diagram end marker");
+    let arch = stridemap::model(
+        &root.join("examples/shop"),
+        &stridemap_ingest::Options::default(),
+    );
     let generated = stridemap_report::graph::mermaid(&arch);
     assert!(
         readme[start..end] == generated,
