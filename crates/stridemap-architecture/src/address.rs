@@ -141,15 +141,23 @@ pub fn parse_addresses(key: Option<&str>, value: &str) -> Vec<Address> {
         // A value may hold several URLs separated by spaces, semicolons or commas; a comma
         // followed by no scheme continues a host list (`mongodb://a:1,b:2/db`).
         let mut urls: Vec<String> = Vec::new();
-        for token in value.split([' ', ';', '\t']) {
+        let separators = |c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '\'' | '<' | '>' | '(' | ')' | '[' | ']' | ';' | '`'
+                )
+        };
+        for token in value.split(separators) {
+            let mut in_url = false;
             for part in token.split(',') {
-                match urls.last_mut() {
-                    Some(last) if !part.contains("://") => {
-                        last.push(',');
-                        last.push_str(part);
-                    }
-                    _ if part.contains("://") => urls.push(part.to_string()),
-                    _ => {}
+                if part.contains("://") {
+                    urls.push(part.to_string());
+                    in_url = true;
+                } else if in_url {
+                    let last = urls.last_mut().expect("in a URL");
+                    last.push(',');
+                    last.push_str(part);
                 }
             }
         }
@@ -226,5 +234,16 @@ mod tests {
         assert!(parse_addresses(Some("LOG_LEVEL"), "info").is_empty());
         assert!(parse_addresses(None, "-Xms64m -Xmx128m").is_empty());
         assert!(parse_addresses(None, "12:30").is_empty());
+        // An embedded configuration file: every URL in it, nothing else.
+        let cfg = "server:\n  port: 8080\nupstreams:\n  checkout: http://checkout.shop.svc.cluster.local\n  invoices: http://invoices:8080\nretries:\n  backoff: 250ms\n";
+        let hosts: Vec<String> = parse_addresses(Some("app.yaml"), cfg)
+            .into_iter()
+            .map(|a| a.host)
+            .collect();
+        assert_eq!(hosts, vec!["checkout.shop.svc.cluster.local", "invoices"]);
+        assert_eq!(
+            one(None, "postgres://api:${DB_PASSWORD}@db:5432/api").host,
+            "db"
+        );
     }
 }

@@ -95,21 +95,38 @@ pub fn compute(b: &Builder) -> Vec<TrustBoundary> {
 /// not run there.
 pub fn crossed(
     boundaries: &[TrustBoundary],
+    membership: &Membership,
     from: &str,
     to: &str,
     discovered: &[String],
 ) -> Vec<String> {
     let compose_only = !discovered.is_empty() && discovered.iter().all(|d| d == "compose");
     let in_compose = discovered.iter().any(|d| d == "compose");
-    boundaries
-        .iter()
+    let empty = std::collections::BTreeSet::new();
+    let a = membership.get(from).unwrap_or(&empty);
+    let b = membership.get(to).unwrap_or(&empty);
+    // Only the boundaries exactly one end is in: the symmetric difference of their memberships.
+    a.symmetric_difference(b)
+        .map(|&i| &boundaries[i])
         .filter(|b| b.kind != BoundaryKind::Host)
         .filter(|b| match b.kind {
             BoundaryKind::ComposeNetwork => in_compose,
             BoundaryKind::Namespace | BoundaryKind::Mesh => !compose_only,
             _ => true,
         })
-        .filter(|b| b.members.iter().any(|m| m == from) != b.members.iter().any(|m| m == to))
         .map(|b| b.id.clone())
         .collect()
+}
+
+/// For each node id, the indices of the boundaries it is a member of.
+pub type Membership = BTreeMap<String, std::collections::BTreeSet<usize>>;
+
+pub fn membership(boundaries: &[TrustBoundary]) -> Membership {
+    let mut out = Membership::new();
+    for (i, b) in boundaries.iter().enumerate() {
+        for m in &b.members {
+            out.entry(m.clone()).or_default().insert(i);
+        }
+    }
+    out
 }

@@ -288,31 +288,47 @@ impl<'a> Builder<'a> {
 
     /// Nodes behind a Kubernetes Service name, or a node of that name.
     pub(crate) fn service_targets(&self, name: &str, namespace: &Option<String>) -> Vec<usize> {
-        let exact: Vec<usize> = self
-            .services
+        let named: Vec<&crate::K8sService> = self
+            .services_by_name
+            .get(name)
+            .map(|v| v.iter().map(|&i| &self.services[i]).collect())
+            .unwrap_or_default();
+        let exact: Vec<usize> = named
             .iter()
-            .filter(|s| s.name == name && s.namespace == *namespace)
+            .filter(|s| s.namespace == *namespace)
             .flat_map(|s| s.targets.clone())
             .collect();
         if !exact.is_empty() {
             return exact;
         }
-        let lenient: Vec<usize> = self
-            .services
+        let lenient: Vec<usize> = named
             .iter()
-            .filter(|s| s.name == name && same_namespace(&s.namespace, namespace))
+            .filter(|s| same_namespace(&s.namespace, namespace))
             .flat_map(|s| s.targets.clone())
             .collect();
         if !lenient.is_empty() {
             return lenient;
         }
-        self.names
+        let by_name: Vec<usize> = self
+            .names
             .get(&name.to_ascii_lowercase())
             .cloned()
             .unwrap_or_default()
             .into_iter()
             .filter(|&i| self.nodes[i].role != Role::EntryPoint)
-            .collect()
+            .collect();
+        // Several workloads of one name in different namespaces: prefer the caller's namespace.
+        if by_name.len() > 1 && namespace.is_some() {
+            let same: Vec<usize> = by_name
+                .iter()
+                .copied()
+                .filter(|&i| self.nodes[i].namespace == *namespace)
+                .collect();
+            if !same.is_empty() {
+                return same;
+            }
+        }
+        by_name
     }
 
     fn ingress(&mut self, o: &'a K8sObject) {
@@ -446,9 +462,8 @@ impl<'a> Builder<'a> {
         name: &str,
         namespace: &Option<String>,
     ) -> Option<(&'a K8sObject, bool)> {
-        let g = self.corpus.objects.iter().find(|o| {
-            o.kind == "Gateway"
-                && o.api_version.starts_with("networking.istio.io")
+        let g = self.objects("Gateway").iter().copied().find(|o| {
+            o.api_version.starts_with("networking.istio.io")
                 && o.name == name
                 && same_namespace(&o.namespace, namespace)
         })?;
@@ -486,10 +501,8 @@ impl<'a> Builder<'a> {
             _ => "http",
         };
         for parent in parents {
-            let gateway = self.corpus.objects.iter().find(|g| {
-                g.kind == "Gateway"
-                    && g.api_version.starts_with("gateway.networking.k8s.io")
-                    && g.name == parent
+            let gateway = self.objects("Gateway").iter().copied().find(|g| {
+                g.api_version.starts_with("gateway.networking.k8s.io") && g.name == parent
             });
             let (file, loc) = gateway.map_or((o.file, o.root.loc), |g| (g.file, g.root.loc));
             let entry = self.entry_node(

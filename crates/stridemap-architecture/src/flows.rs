@@ -132,7 +132,7 @@ impl<'a> Builder<'a> {
                 port,
                 topic: None,
                 is_async: false,
-                address: Some(redact_credentials(raw)),
+                address: Some(display_address(addr, raw)),
                 discovered,
                 file,
                 loc,
@@ -153,30 +153,29 @@ impl<'a> Builder<'a> {
     /// A client's connection to a broker (`KAFKA_BOOTSTRAP=kafka:9092`) and its topic flows over
     /// that connection are one flow per topic: the connection's evidence and port move onto them.
     fn fold_broker_connections(&mut self) {
-        let keys: Vec<crate::FlowKey> = self
+        let mut topics: BTreeMap<(usize, usize, String), Vec<crate::FlowKey>> = BTreeMap::new();
+        for k in self.flows.keys().filter(|k| k.topic.is_some()) {
+            topics
+                .entry((k.from, k.to, k.protocol.clone()))
+                .or_default()
+                .push(k.clone());
+        }
+        let connections: Vec<crate::FlowKey> = self
             .flows
             .keys()
-            .filter(|k| k.topic.is_none())
+            .filter(|k| {
+                k.topic.is_none() && topics.contains_key(&(k.from, k.to, k.protocol.clone()))
+            })
             .cloned()
             .collect();
-        for conn in keys {
-            let topics: Vec<crate::FlowKey> = self
-                .flows
-                .keys()
-                .filter(|k| {
-                    k.topic.is_some()
-                        && k.from == conn.from
-                        && k.to == conn.to
-                        && k.protocol == conn.protocol
-                })
-                .cloned()
-                .collect();
-            if topics.is_empty() {
+        for conn in connections {
+            let Some(connection) = self.flows.remove(&conn) else {
                 continue;
-            }
-            let connection = self.flows.remove(&conn).expect("listed");
-            for t in topics {
-                let mut draft = self.flows.remove(&t).expect("listed");
+            };
+            for t in topics[&(conn.from, conn.to, conn.protocol.clone())].clone() {
+                let Some(mut draft) = self.flows.remove(&t) else {
+                    continue;
+                };
                 draft
                     .discovered
                     .extend(connection.discovered.iter().cloned());
@@ -229,6 +228,8 @@ impl<'a> Builder<'a> {
     }
 
     fn compose_dependency_flows(&mut self) {
+        let mut connected: std::collections::BTreeSet<(usize, usize)> =
+            self.flows.keys().map(|k| (k.from, k.to)).collect();
         for compose in &self.corpus.compose {
             for svc in compose.services() {
                 let Some(from) = self.compose_node(svc.name) else {
@@ -250,9 +251,10 @@ impl<'a> Builder<'a> {
                         continue;
                     };
                     // An address in the environment already says more about this flow.
-                    if self.flows.keys().any(|k| k.from == from && k.to == to) {
+                    if connected.contains(&(from, to)) {
                         continue;
                     }
+                    connected.insert((from, to));
                     let port = {
                         let p = &self.nodes[to].ports;
                         (p.len() == 1).then(|| p[0])
@@ -401,10 +403,7 @@ impl<'a> Builder<'a> {
 
     /// A NetworkPolicy that admits traffic from some pods to others declares that flow.
     fn network_policy_flows(&mut self) {
-        for o in &self.corpus.objects {
-            if o.kind != "NetworkPolicy" {
-                continue;
-            }
+        for o in self.objects("NetworkPolicy").to_vec() {
             let spec = o.root.get("spec");
             let target_selector =
                 string_map(spec.and_then(|s| s.path(&["podSelector", "matchLabels"])));
@@ -484,15 +483,49 @@ impl<'a> Builder<'a> {
         namespace: &Option<String>,
         all: bool,
     ) -> Vec<usize> {
-        (0..self.nodes.len())
+        let candidates: Vec<usize> = match namespace {
+            Some(_) => {
+                let mut v: Vec<usize> = self
+                    .workloads_by_ns
+                    .get(namespace)
+                    .into_iter()
+                    .chain(self.workloads_by_ns.get(&None))
+                    .flatten()
+                    .copied()
+                    .collect();
+                v.sort_unstable();
+                v
+            }
+            None => {
+                let mut v: Vec<usize> = self.workloads_by_ns.values().flatten().copied().collect();
+                v.sort_unstable();
+                v
+            }
+        };
+        candidates
+            .into_iter()
             .filter(|&i| {
-                let n = &self.nodes[i];
-                n.kinds.iter().any(|k| k != "compose" && k != "source")
-                    && n.role != Role::EntryPoint
-                    && same_namespace(&n.namespace, namespace)
-                    && (all || selects(selector, &n.labels))
+                same_namespace(&self.nodes[i].namespace, namespace)
+                    && (all || selects(selector, &self.nodes[i].labels))
             })
             .collect()
+    }
+}
+
+/// The address as written when it is one (passwords hidden), else rebuilt from its parts — a
+/// value that holds a whole configuration file is not an address.
+fn display_address(addr: &Address, raw: &str) -> String {
+    let raw = raw.trim();
+    if !raw.contains(char::is_whitespace)
+        && raw.len() <= 256
+        && raw.to_ascii_lowercase().contains(&addr.host)
+    {
+        return redact_credentials(raw);
+    }
+    let port = addr.port.map(|p| format!(":{p}")).unwrap_or_default();
+    match &addr.scheme {
+        Some(s) => format!("{s}://{}{port}", addr.host),
+        None => format!("{}{port}", addr.host),
     }
 }
 

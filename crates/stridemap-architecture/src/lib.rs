@@ -93,6 +93,14 @@ pub(crate) struct Builder<'a> {
     pub code_owner: BTreeMap<FileId, usize>,
     /// Compose networks each Compose service joins (`default` when it names none).
     pub compose_networks: BTreeMap<usize, BTreeSet<String>>,
+    /// Kubernetes objects by kind, so lookups never scan the whole corpus.
+    pub by_kind: BTreeMap<&'a str, Vec<&'a K8sObject>>,
+    /// Indices into `services` by Service name.
+    pub services_by_name: BTreeMap<String, Vec<usize>>,
+    /// ConfigMaps by name.
+    pub config_maps: BTreeMap<&'a str, Vec<&'a K8sObject>>,
+    /// Kubernetes workload nodes by namespace (`None`: no namespace set).
+    pub workloads_by_ns: BTreeMap<Option<String>, Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,7 +125,28 @@ impl<'a> Builder<'a> {
             workload_nodes: BTreeMap::new(),
             code_owner: BTreeMap::new(),
             compose_networks: BTreeMap::new(),
+            by_kind: {
+                let mut m: BTreeMap<&'a str, Vec<&'a K8sObject>> = BTreeMap::new();
+                for o in &corpus.objects {
+                    m.entry(o.kind.as_str()).or_default().push(o);
+                }
+                m
+            },
+            services_by_name: BTreeMap::new(),
+            config_maps: {
+                let mut m: BTreeMap<&'a str, Vec<&'a K8sObject>> = BTreeMap::new();
+                for o in corpus.objects_of(&["ConfigMap"]) {
+                    m.entry(o.name.as_str()).or_default().push(o);
+                }
+                m
+            },
+            workloads_by_ns: BTreeMap::new(),
         }
+    }
+
+    /// Objects of one kind, in corpus order.
+    pub fn objects(&self, kind: &str) -> &[&'a K8sObject] {
+        self.by_kind.get(kind).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn source_ref(&self, kind: &str, file: FileId, loc: Location) -> SourceRef {
@@ -196,6 +225,7 @@ impl<'a> Builder<'a> {
     fn finish(mut self) -> ArchitectureGraph {
         self.assign_ids();
         let boundaries = boundaries::compute(&self);
+        let membership = boundaries::membership(&boundaries);
         let mut graph = ArchitectureGraph::default();
         let mut order: Vec<usize> = (0..self.nodes.len()).collect();
         order.sort_by(|&a, &b| self.nodes[a].id.cmp(&self.nodes[b].id));
@@ -222,7 +252,8 @@ impl<'a> Builder<'a> {
                         .map(|a| format!("authenticated: {a}")),
                 );
                 let discovered: Vec<String> = draft.discovered.into_iter().collect();
-                let crosses = boundaries::crossed(&boundaries, &from, &to, &discovered);
+                let crosses =
+                    boundaries::crossed(&boundaries, &membership, &from, &to, &discovered);
                 Flow {
                     id: String::new(),
                     from,

@@ -42,8 +42,32 @@ impl<'a> Builder<'a> {
                 self.workload_nodes.insert(i, n);
             }
         }
+        // Workloads by the last component of their image repository, for joining Compose
+        // services that are named after the image.
+        let mut image_index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            for img in &n.images {
+                let repo = stridemap_model::image::ImageRef::parse(img)
+                    .repository
+                    .to_ascii_lowercase();
+                let last = repo.rsplit('/').next().unwrap_or(&repo).to_string();
+                let list = image_index.entry(last).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
         for compose in &self.corpus.compose {
-            self.compose_nodes(compose);
+            self.compose_nodes(compose, &image_index);
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.role != Role::EntryPoint && n.kinds.iter().any(|k| k != "compose" && k != "source")
+            {
+                self.workloads_by_ns
+                    .entry(n.namespace.clone())
+                    .or_default()
+                    .push(i);
+            }
         }
         self.collect_k8s_services();
         self.attribute_code();
@@ -108,12 +132,6 @@ impl<'a> Builder<'a> {
         let i = self.push_node(node);
         let entries = self.workload_env(w);
         self.env[i].extend(entries);
-        for c in w.containers() {
-            // Containers are often named after the service they implement.
-            if !c.name.is_empty() && c.name != o.name {
-                self.alias(c.name, i);
-            }
-        }
         i
     }
 
@@ -255,9 +273,15 @@ impl<'a> Builder<'a> {
         name: &str,
         namespace: &Option<String>,
     ) -> Option<&'a K8sObject> {
-        self.corpus.objects.iter().find(|o| {
-            o.kind == "ConfigMap" && o.name == name && same_namespace(&o.namespace, namespace)
-        })
+        let maps = self.config_maps.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        maps.iter()
+            .copied()
+            .find(|o| o.namespace == *namespace)
+            .or_else(|| {
+                maps.iter()
+                    .copied()
+                    .find(|o| same_namespace(&o.namespace, namespace))
+            })
     }
 
     fn config_map_value(
@@ -270,7 +294,7 @@ impl<'a> Builder<'a> {
         obj.root.path(&["data", key]).map(|n| (obj.file, n))
     }
 
-    fn compose_nodes(&mut self, compose: &ComposeFile) {
+    fn compose_nodes(&mut self, compose: &ComposeFile, image_index: &BTreeMap<String, Vec<usize>>) {
         for svc in compose.services() {
             let image = svc.get("image").and_then(Node::as_str).map(str::to_string);
             let mut ports: Vec<u16> = svc
@@ -303,19 +327,10 @@ impl<'a> Builder<'a> {
                 .map(|v| v[0])
                 .filter(|&i| self.nodes[i].role != Role::EntryPoint);
             let by_image = || {
-                let matches: Vec<usize> = (0..self.nodes.len())
-                    .filter(|&i| !self.nodes[i].kinds.iter().any(|k| k == "compose"))
-                    .filter(|&i| {
-                        self.nodes[i].images.iter().any(|img| {
-                            stridemap_model::image::ImageRef::parse(img)
-                                .repository
-                                .rsplit('/')
-                                .next()
-                                .is_some_and(|r| r.eq_ignore_ascii_case(&lower))
-                        })
-                    })
-                    .collect();
-                (matches.len() == 1).then(|| matches[0])
+                image_index
+                    .get(&lower)
+                    .filter(|v| v.len() == 1)
+                    .map(|v| v[0])
             };
             let existing = by_name.or_else(by_image);
             let i = match existing {
@@ -399,8 +414,8 @@ impl<'a> Builder<'a> {
     }
 
     fn collect_k8s_services(&mut self) {
-        for o in &self.corpus.objects {
-            if o.kind != "Service" || !o.api_version.starts_with('v') {
+        for o in self.objects("Service").to_vec() {
+            if !o.api_version.starts_with('v') {
                 continue;
             }
             let spec = o.root.get("spec");
@@ -424,14 +439,7 @@ impl<'a> Builder<'a> {
                     ))
                 })
                 .collect();
-            let mut targets: Vec<usize> = (0..self.nodes.len())
-                .filter(|&i| {
-                    let n = &self.nodes[i];
-                    n.kinds.iter().any(|k| k != "compose")
-                        && same_namespace(&n.namespace, &o.namespace)
-                        && selects(&selector, &n.labels)
-                })
-                .collect();
+            let mut targets: Vec<usize> = self.pods_matching(&selector, &o.namespace, false);
             // An exact namespace match wins over a lenient one.
             if targets
                 .iter()
@@ -510,6 +518,10 @@ impl<'a> Builder<'a> {
                         .map(|(t, _)| t.to_string());
                 }
             }
+            self.services_by_name
+                .entry(o.name.clone())
+                .or_default()
+                .push(self.services.len());
             self.services.push(K8sService {
                 object: o,
                 name: o.name.clone(),

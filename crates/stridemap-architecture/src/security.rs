@@ -82,12 +82,7 @@ impl<'a> Builder<'a> {
     }
 
     fn network_policy_coverage(&mut self) {
-        let policies: Vec<&K8sObject> = self
-            .corpus
-            .objects
-            .iter()
-            .filter(|o| o.kind == "NetworkPolicy")
-            .collect();
+        let policies: Vec<&K8sObject> = self.objects("NetworkPolicy").iter().copied().collect();
         for p in policies {
             let selector = p.root.path(&["spec", "podSelector"]);
             let labels = string_map(selector.and_then(|s| s.get("matchLabels")));
@@ -129,12 +124,7 @@ impl<'a> Builder<'a> {
         let mut workload = None;
         let mut namespace = None;
         let mut mesh = None;
-        for p in self
-            .corpus
-            .objects
-            .iter()
-            .filter(|o| o.kind == "PeerAuthentication")
-        {
+        for p in self.objects("PeerAuthentication").iter().copied() {
             let mode = p
                 .root
                 .path(&["spec", "mtls", "mode"])
@@ -163,12 +153,7 @@ impl<'a> Builder<'a> {
     /// Hosts whose DestinationRule turns client-side TLS off.
     fn tls_disabled_targets(&self) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
-        for dr in self
-            .corpus
-            .objects
-            .iter()
-            .filter(|o| o.kind == "DestinationRule")
-        {
+        for dr in self.objects("DestinationRule").iter().copied() {
             let disabled = dr
                 .root
                 .path(&["spec", "trafficPolicy", "tls", "mode"])
@@ -186,12 +171,10 @@ impl<'a> Builder<'a> {
 
     fn authorization_policy(&self, node: usize) -> Option<String> {
         let n = &self.nodes[node];
-        self.corpus
-            .objects
+        self.objects("AuthorizationPolicy")
             .iter()
-            .filter(|o| {
-                o.kind == "AuthorizationPolicy" && same_namespace(&o.namespace, &n.namespace)
-            })
+            .copied()
+            .filter(|o| same_namespace(&o.namespace, &n.namespace))
             .find(|o| {
                 let selector = string_map(o.root.path(&["spec", "selector", "matchLabels"]));
                 let action = o

@@ -74,6 +74,7 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
     }
     diagnostics.sort();
     corpus.diagnostics = diagnostics;
+    corpus.index_objects();
     corpus
 }
 

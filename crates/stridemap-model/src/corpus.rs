@@ -105,12 +105,36 @@ pub struct Corpus {
     pub code: Vec<CodeFacts>,
     pub nginx: Vec<crate::nginx::NginxConfig>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Positions in `objects` by kind; built by [`Corpus::index_objects`].
+    kind_index: std::collections::BTreeMap<String, Vec<usize>>,
 }
 
 /// Longest evidence snippet kept, in characters.
 const SNIPPET_MAX: usize = 200;
 
 impl Corpus {
+    /// Indexes `objects` by kind; call once after the objects are collected.
+    pub fn index_objects(&mut self) {
+        self.kind_index.clear();
+        for (i, o) in self.objects.iter().enumerate() {
+            self.kind_index.entry(o.kind.clone()).or_default().push(i);
+        }
+    }
+
+    /// Objects of the given kinds, in corpus order per kind — without scanning the corpus.
+    pub fn objects_of<'a>(
+        &'a self,
+        kinds: &'a [&'a str],
+    ) -> impl Iterator<Item = &'a K8sObject> + 'a {
+        kinds.iter().flat_map(move |k| {
+            self.kind_index
+                .get(*k)
+                .into_iter()
+                .flatten()
+                .map(move |&i| &self.objects[i])
+        })
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

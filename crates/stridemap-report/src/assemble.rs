@@ -22,7 +22,7 @@ fn is_distinctive(secret: &str) -> bool {
     let len = secret.chars().count();
     len >= 12 || (len >= 6 && classes >= 2)
 }
-use stridemap_rules::secrets::{redact, REDACTED};
+use stridemap_rules::secrets::{redact, Redactor, REDACTED};
 use stridemap_rules::Finding;
 
 pub fn assemble(
@@ -77,7 +77,7 @@ pub fn assemble(
                 .push(secret.clone());
         }
     }
-    let all_secrets: Vec<String> = all_secrets.into_iter().collect();
+    let everywhere = Redactor::new(all_secrets);
     let mut seen_fingerprints: BTreeMap<String, usize> = BTreeMap::new();
     let width = findings.len().to_string().len().max(3);
 
@@ -90,20 +90,16 @@ pub fn assemble(
                 .iter()
                 .map(|(file, loc)| {
                     let mut ev = corpus.evidence(*file, *loc);
-                    let mut here = all_secrets.clone();
-                    here.extend(
-                        secrets_at
-                            .get(&(*file, loc.line))
-                            .into_iter()
-                            .flatten()
-                            .cloned(),
-                    );
+                    let here: &[String] = secrets_at
+                        .get(&(*file, loc.line))
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
                     let own = if (*file, *loc) == f.locations[0] {
                         f.secrets.as_slice()
                     } else {
                         &[]
                     };
-                    ev.snippet = redact_snippet(&ev.snippet, &here, own);
+                    ev.snippet = redact_snippet(&ev.snippet, &everywhere, here, own);
                     ev
                 })
                 .collect();
@@ -115,10 +111,7 @@ pub fn assemble(
                 id: format!("THREAT-{:0width$}", i + 1),
                 category: f.rule.stride,
                 title: f.title.clone().unwrap_or_else(|| f.rule.title.to_string()),
-                description: redact(
-                    &f.description,
-                    &[all_secrets.as_slice(), f.secrets.as_slice()].concat(),
-                ),
+                description: redact(&everywhere.redact(&f.description), &f.secrets),
                 severity: f.severity,
                 affected_components: f.components.clone(),
                 attack_scenario: f.rule.attack_scenario.to_string(),
@@ -180,8 +173,8 @@ fn point_at_secret(corpus: &Corpus, f: &mut Finding) {
 
 /// Removes secrets from a source line. When a finding's own secret does not appear verbatim
 /// (YAML escapes, block scalars), everything after the key separator is hidden instead.
-fn redact_snippet(snippet: &str, all: &[String], own: &[String]) -> String {
-    let redacted = redact(snippet, all);
+fn redact_snippet(snippet: &str, everywhere: &Redactor, here: &[String], own: &[String]) -> String {
+    let redacted = redact(&everywhere.redact(snippet), here);
     if own.iter().all(|s| snippet.contains(s.as_str())) {
         return redacted;
     }

@@ -772,6 +772,33 @@ pub fn split_command(text: &str) -> Vec<String> {
     shlex::split(text).unwrap_or_else(|| text.split_whitespace().map(str::to_string).collect())
 }
 
+/// Replaces many secrets at once (one Aho-Corasick automaton), for report-wide redaction.
+pub struct Redactor {
+    automaton: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let patterns: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 3).collect();
+        let automaton = (!patterns.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .expect("literal patterns always build")
+        });
+        Redactor { automaton }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        match &self.automaton {
+            Some(ac) if ac.is_match(text) => {
+                ac.replace_all(text, &vec![REDACTED; ac.patterns_len()])
+            }
+            _ => text.to_string(),
+        }
+    }
+}
+
 /// Replaces every occurrence of each secret in `text`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();

@@ -68,7 +68,11 @@ declare_rule! {
 
 impl Check for ClusterAdminBinding {
     fn check_corpus(&self, cx: &Context, out: &mut Sink) {
-        for b in cx.corpus.objects.iter().filter(|o| is_binding(o)) {
+        for b in cx
+            .corpus
+            .objects_of(super::util::BINDING_KINDS)
+            .filter(|o| is_binding(o))
+        {
             let Some(r) = role_ref(b) else {
                 continue;
             };

@@ -282,14 +282,16 @@ pub fn role_ref(binding: &K8sObject) -> Option<RoleRef<'_>> {
     })
 }
 
+/// Kinds that bind roles to subjects.
+pub const BINDING_KINDS: &[&str] = &["RoleBinding", "ClusterRoleBinding"];
+
 /// The roles of the scan a binding points at (several when the namespace is ambiguous).
 pub fn bound_roles<'a>(corpus: &'a Corpus, binding: &K8sObject) -> Vec<&'a K8sObject> {
     let Some(r) = role_ref(binding) else {
         return Vec::new();
     };
     corpus
-        .objects
-        .iter()
+        .objects_of(&["Role", "ClusterRole"])
         .filter(|o| is_role(o) && o.kind == r.kind && o.name == r.name)
         .filter(|o| {
             o.kind == "ClusterRole"
@@ -377,9 +379,8 @@ pub fn service_accounts<'a>(
     namespace: Option<&str>,
 ) -> Vec<&'a K8sObject> {
     corpus
-        .objects
-        .iter()
-        .filter(|o| o.kind == "ServiceAccount" && o.name == name)
+        .objects_of(&["ServiceAccount"])
+        .filter(|o| o.name == name)
         .filter(|o| namespaces_compatible(o.namespace.as_deref(), namespace))
         .collect()
 }
@@ -511,7 +512,7 @@ pub fn workload_grants<'a>(
     wanted: &'static [Permission],
 ) -> Vec<WorkloadGrant<'a>> {
     let mut out = Vec::new();
-    for binding in corpus.objects.iter().filter(|o| is_binding(o)) {
+    for binding in corpus.objects_of(BINDING_KINDS).filter(|o| is_binding(o)) {
         let subjects: Vec<Subject> = subjects(binding)
             .into_iter()
             .filter(Subject::is_workload_identity)
@@ -587,8 +588,7 @@ pub fn bindings_for_service_account<'a>(
     namespace: Option<&str>,
 ) -> Vec<&'a K8sObject> {
     corpus
-        .objects
-        .iter()
+        .objects_of(BINDING_KINDS)
         .filter(|b| is_binding(b))
         .filter(|b| {
             subjects(b).iter().any(|s| {
