@@ -1,15 +1,12 @@
 //! What protects each node and flow: mesh sidecars and mTLS, authorization policies,
 //! NetworkPolicies, and how far each node is exposed.
 
-use crate::nodes::{same_namespace, selects, string_map};
+use crate::nodes::string_map;
 use crate::Builder;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use stridemap_model::architecture::{Exposure, Role};
-use stridemap_model::k8s::K8sObject;
+use stridemap_model::mesh::{self, MtlsMode};
 use stridemap_model::Node;
-
-/// Istio's mesh-wide configuration lives in this namespace.
-const ISTIO_ROOT_NAMESPACE: &str = "istio-system";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mesh {
@@ -81,17 +78,33 @@ impl<'a> Builder<'a> {
         meshes
     }
 
+    /// Marks the workload nodes some network policy applies to: Kubernetes NetworkPolicies,
+    /// Cilium and Calico policies (namespaced and cluster-wide), each only within its own
+    /// namespace scope — see [`stridemap_model::network_policy`].
     fn network_policy_coverage(&mut self) {
-        let policies: Vec<&K8sObject> = self.objects("NetworkPolicy").iter().copied().collect();
-        for p in policies {
-            let selector = p.root.path(&["spec", "podSelector"]);
-            let labels = string_map(selector.and_then(|s| s.get("matchLabels")));
-            let all = selector.is_none_or(|s| {
-                s.as_map().is_empty() || (labels.is_empty() && s.get("matchExpressions").is_none())
-            });
-            for i in self.pods_matching(&labels, &p.namespace, all) {
-                self.nodes[i].network_policy = true;
-            }
+        use stridemap_model::network_policy::{PodView, PolicyIndex};
+        let index = PolicyIndex::from_corpus(self.corpus);
+        if index.policies.is_empty() {
+            return;
+        }
+        let covered: Vec<usize> = self
+            .workloads_by_ns
+            .values()
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let n = &self.nodes[i];
+                let namespace = index.resolve(n.namespace.as_deref());
+                let pod = PodView {
+                    namespace,
+                    labels: &n.labels,
+                    namespace_labels: index.labels_of_namespace(namespace),
+                };
+                !index.applying_to(&pod).is_empty()
+            })
+            .collect();
+        for i in covered {
+            self.nodes[i].network_policy = true;
         }
     }
 
@@ -117,71 +130,71 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The PeerAuthentication mode in force for a node: workload, then namespace, then mesh-wide;
-    /// Istio's default is PERMISSIVE.
-    fn mtls_mode(&self, node: usize) -> String {
+    /// The PeerAuthentication mode in force for a node, for traffic to one of its ports when
+    /// known (`portLevelMtls`), resolved as Istio does (see [`mesh::mtls_in_force`]).
+    fn mtls_mode(&self, node: usize, port: Option<u16>) -> MtlsMode {
         let n = &self.nodes[node];
-        let mut workload = None;
-        let mut namespace = None;
-        let mut mesh = None;
-        for p in self.objects("PeerAuthentication").iter().copied() {
-            let mode = p
-                .root
-                .path(&["spec", "mtls", "mode"])
-                .and_then(Node::as_str)
-                .unwrap_or("UNSET")
-                .to_ascii_uppercase();
-            let selector = string_map(p.root.path(&["spec", "selector", "matchLabels"]));
-            let in_root = p.namespace.as_deref() == Some(ISTIO_ROOT_NAMESPACE);
-            if in_root && selector.is_empty() {
-                mesh = Some(mode);
-            } else if p.namespace == n.namespace || (p.namespace.is_none() && !in_root) {
-                if selector.is_empty() {
-                    namespace = Some(mode);
-                } else if selects(&selector, &n.labels) {
-                    workload = Some(mode);
-                }
-            }
-        }
-        workload
-            .filter(|m| m != "UNSET")
-            .or(namespace.filter(|m| m != "UNSET"))
-            .or(mesh.filter(|m| m != "UNSET"))
-            .unwrap_or_else(|| "PERMISSIVE".into())
+        mesh::mtls_in_force(
+            self.objects("PeerAuthentication").iter().copied(),
+            n.namespace.as_deref(),
+            &n.labels,
+            port,
+        )
+        .mode
     }
 
-    /// Hosts whose DestinationRule turns client-side TLS off.
-    fn tls_disabled_targets(&self) -> BTreeSet<usize> {
-        let mut out = BTreeSet::new();
+    /// The workload port behind a Service port of a node (`targetPort`), for port-level mTLS.
+    fn workload_port(&self, node: usize, port: Option<u16>) -> Option<u16> {
+        let port = port?;
+        self.services
+            .iter()
+            .filter(|s| s.targets.contains(&node))
+            .flat_map(|s| s.ports.iter())
+            .find(|(p, _)| *p == port)
+            .and_then(|(_, target)| target.as_deref().and_then(|t| t.parse().ok()))
+            .or(Some(port))
+    }
+
+    /// What DestinationRules say about client-side TLS per target: the hosts where it is turned
+    /// off (`DISABLE`), and those where the client's sidecar originates it (`ISTIO_MUTUAL`,
+    /// `MUTUAL`, `SIMPLE`) with the rule that says so.
+    fn destination_tls(&self) -> (BTreeSet<usize>, BTreeMap<usize, String>) {
+        let mut off = BTreeSet::new();
+        let mut originated = BTreeMap::new();
         for dr in self.objects("DestinationRule").iter().copied() {
-            let disabled = dr
-                .root
-                .path(&["spec", "trafficPolicy", "tls", "mode"])
-                .and_then(Node::as_str)
-                .is_some_and(|m| m.eq_ignore_ascii_case("DISABLE"));
-            if let (true, Some(host)) = (
-                disabled,
+            let (Some(mode), Some(host)) = (
+                dr.root
+                    .path(&["spec", "trafficPolicy", "tls", "mode"])
+                    .and_then(Node::as_str)
+                    .map(str::to_ascii_uppercase),
                 dr.root.path(&["spec", "host"]).and_then(Node::as_str),
-            ) {
-                out.extend(self.resolve_host(host, &dr.namespace));
+            ) else {
+                continue;
+            };
+            let targets = self.resolve_host(host, &dr.namespace);
+            match mode.as_str() {
+                "DISABLE" => off.extend(targets),
+                "ISTIO_MUTUAL" | "MUTUAL" | "SIMPLE" => {
+                    for t in targets {
+                        originated
+                            .entry(t)
+                            .or_insert_with(|| format!("DestinationRule {} (TLS {mode})", dr.name));
+                    }
+                }
+                _ => {}
             }
         }
-        out
+        (off, originated)
     }
 
+    /// An ALLOW AuthorizationPolicy that applies to the node and names its sources.
     fn authorization_policy(&self, node: usize) -> Option<String> {
         let n = &self.nodes[node];
         self.objects("AuthorizationPolicy")
             .iter()
             .copied()
-            .filter(|o| same_namespace(&o.namespace, &n.namespace))
+            .filter(|o| mesh::authorization_policy_applies(o, n.namespace.as_deref(), &n.labels))
             .find(|o| {
-                let selector = string_map(o.root.path(&["spec", "selector", "matchLabels"]));
-                let action = o
-                    .root
-                    .path(&["spec", "action"])
-                    .and_then(Node::as_str)
-                    .unwrap_or("ALLOW");
                 let has_sources = o
                     .root
                     .path(&["spec", "rules"])
@@ -189,24 +202,16 @@ impl<'a> Builder<'a> {
                     .unwrap_or(&[])
                     .iter()
                     .any(|r| r.get("from").is_some());
-                action == "ALLOW"
-                    && has_sources
-                    && (selector.is_empty() || selects(&selector, &n.labels))
+                mesh::authorization_action(o) == "ALLOW" && has_sources
             })
             .map(|o| o.name.clone())
     }
 
     fn flow_security(&mut self, meshes: &[Option<Mesh>]) {
-        let tls_off = self.tls_disabled_targets();
-        let modes: Vec<String> = (0..self.nodes.len())
-            .map(|i| {
-                if meshes[i].is_some() {
-                    self.mtls_mode(i)
-                } else {
-                    String::new()
-                }
-            })
-            .collect();
+        let (tls_off, tls_originated) = self.destination_tls();
+        // Without any injection in the repository, sidecars may still be injected on the
+        // cluster: a DestinationRule that originates TLS is then taken at its word.
+        let mesh_unknown = meshes.iter().all(Option::is_none);
         let authz: Vec<Option<String>> = (0..self.nodes.len())
             .map(|i| {
                 if meshes[i].is_some() {
@@ -216,13 +221,31 @@ impl<'a> Builder<'a> {
                 }
             })
             .collect();
-        for (key, draft) in self.flows.iter_mut() {
+        let strict: Vec<bool> = self
+            .flows
+            .keys()
+            .map(|key| {
+                matches!(
+                    (meshes[key.from], meshes[key.to]),
+                    (Some(Mesh::Istio), Some(Mesh::Istio))
+                ) && self.mtls_mode(key.to, self.workload_port(key.to, key.port))
+                    == MtlsMode::Strict
+            })
+            .collect();
+        for ((key, draft), strict) in self.flows.iter_mut().zip(strict) {
             if self.nodes[key.from].role == Role::EntryPoint {
                 continue;
             }
+            if let Some(dr) = tls_originated.get(&key.to) {
+                if (mesh_unknown || meshes[key.from] == Some(Mesh::Istio))
+                    && !tls_off.contains(&key.to)
+                {
+                    draft.encrypted_by.insert(dr.clone());
+                }
+            }
             match (meshes[key.from], meshes[key.to]) {
                 (Some(Mesh::Istio), Some(Mesh::Istio)) => {
-                    if modes[key.to] == "STRICT" && !tls_off.contains(&key.to) {
+                    if strict && !tls_off.contains(&key.to) {
                         draft.encrypted_by.insert("Istio mTLS (STRICT)".into());
                         draft
                             .authenticated_by

@@ -20,7 +20,7 @@ const NGINX_MARKERS: &[&str] = &[
 fn convert(d: &Directive, line_offset: u32) -> NginxDirective {
     NginxDirective {
         name: d.name.clone(),
-        args: d.args.iter().map(|a| a.as_str().to_string()).collect(),
+        args: join_args(&d.args),
         loc: Location::new(
             d.span.start.line as u32 + line_offset,
             d.span.start.column as u32,
@@ -36,6 +36,27 @@ fn convert(d: &Directive, line_offset: u32) -> NginxDirective {
             })
             .unwrap_or_default(),
     }
+}
+
+/// The parser splits a word at every variable (`http://$host$uri` arrives as three
+/// arguments); pieces that touch in the source are one argument. Variables keep their `$`,
+/// quoted strings lose their quotes.
+fn join_args(args: &[nginx_lint_parser::ast::Argument]) -> Vec<String> {
+    use nginx_lint_parser::ast::ArgumentValue;
+    let mut out: Vec<String> = Vec::new();
+    let mut prev_end: Option<usize> = None;
+    for a in args {
+        let text = match &a.value {
+            ArgumentValue::Variable(_) => a.raw.clone(),
+            _ => a.as_str().to_string(),
+        };
+        match (out.last_mut(), prev_end) {
+            (Some(last), Some(end)) if end == a.span.start.offset => last.push_str(&text),
+            _ => out.push(text),
+        }
+        prev_end = Some(a.span.end.offset);
+    }
+    out
 }
 
 fn directive(item: &ConfigItem, line_offset: u32) -> Option<NginxDirective> {
@@ -82,5 +103,9 @@ mod tests {
         assert_eq!(server.block[0].block[0].args, vec!["http://api"]);
         assert_eq!(server.block[0].block[0].loc.line, 5);
         assert_eq!(parse("[section]\nkey = value\n", 0).ok().flatten(), None);
+        let ds = parse("server { location / { proxy_pass http://$host$request_uri; add_header X \"a b\" always; } }\n", 0).unwrap().unwrap();
+        let location = &ds[0].block[0];
+        assert_eq!(location.block[0].args, vec!["http://$host$request_uri"]);
+        assert_eq!(location.block[1].args, vec!["X", "a b", "always"]);
     }
 }

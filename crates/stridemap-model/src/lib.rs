@@ -12,6 +12,8 @@ pub mod dockerfile;
 pub mod image;
 pub mod k8s;
 pub mod location;
+pub mod mesh;
+pub mod network_policy;
 pub mod nginx;
 pub mod properties;
 pub mod report;

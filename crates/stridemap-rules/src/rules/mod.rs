@@ -3,11 +3,17 @@
 
 pub mod container;
 pub mod controlplane;
+pub mod discovery;
 pub mod dockerfile;
+pub mod gateway;
 pub mod image;
+pub mod mesh;
+pub mod network;
 pub mod psp;
 pub mod rbac;
+pub mod s2s;
 pub mod secrets;
+pub mod sidecar;
 
 use crate::Rule;
 use std::sync::LazyLock;
@@ -21,6 +27,12 @@ static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {
         secrets::RULES,
         controlplane::RULES,
         psp::RULES,
+        s2s::RULES,
+        mesh::RULES,
+        network::RULES,
+        gateway::RULES,
+        discovery::RULES,
+        sidecar::RULES,
     ]
     .concat()
 });
