@@ -149,6 +149,164 @@ pub struct InsecureTls {
     pub loc: Location,
 }
 
+/// Where a value reaching a sink comes from, as far as one file shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSource {
+    /// A message consumed from a broker (Kafka, RabbitMQ, NATS, SQS, Pub/Sub, Redis…).
+    Message,
+    /// An HTTP request: body, parameters, headers, uploaded files.
+    Request,
+    /// Bytes read from a raw network socket.
+    Socket,
+    /// A local file the service opens itself.
+    File,
+    /// A constant written in the code.
+    Constant,
+    /// Not traced to any of the above.
+    Unknown,
+}
+
+impl DataSource {
+    /// Data an outside party controls: messages, requests, socket input.
+    pub fn is_untrusted(self) -> bool {
+        matches!(
+            self,
+            DataSource::Message | DataSource::Request | DataSource::Socket
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataSource::Message => "message",
+            DataSource::Request => "request",
+            DataSource::Socket => "socket",
+            DataSource::File => "file",
+            DataSource::Constant => "constant",
+            DataSource::Unknown => "unknown",
+        }
+    }
+}
+
+/// A call that turns bytes or text into live objects or code (`pickle.loads`, unsafe
+/// `yaml.load`, `ObjectInputStream.readObject`, `node-serialize` `unserialize`, `eval`…),
+/// with where its input comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deserialization {
+    /// `pickle`, `yaml`, `marshal`, `node-serialize`, `vm`, `ObjectInputStream`, `XStream`…
+    pub library: String,
+    /// The call as written, shortened: `pickle.loads`, `ois.readObject`.
+    pub call: String,
+    pub source: DataSource,
+    /// The source was recognised by names only (a parameter `message` of a function
+    /// `process_message`), not by a consumer, route or request object the file shows.
+    pub inferred: bool,
+    /// Topic, queue or subject the message was consumed from, when the file shows it.
+    pub topic: Option<Expr>,
+    /// Broker technology of that consumer (`kafka`, `rabbitmq`…).
+    pub technology: Option<String>,
+    /// Functions the data goes through, from where it enters to the sink, the sink last:
+    /// `["consume_refunds", "decode_task", "pickle.loads"]`.
+    pub path: Vec<String>,
+    /// Where the data enters: the consumer, the handler, the request read.
+    pub source_loc: Option<Location>,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandlerKind {
+    /// Serves an HTTP route.
+    Request,
+    /// Processes consumed messages.
+    Message,
+}
+
+/// A function that handles requests or messages: a route's handler, a consumer callback or
+/// listener method, the function that polls or iterates a consumer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Handler {
+    pub kind: HandlerKind,
+    /// The function's name; `<anonymous>` for a function literal.
+    pub name: String,
+    /// Message handlers: the broker technology and topic, when the file shows them.
+    pub technology: Option<String>,
+    pub topic: Option<Expr>,
+    /// Recognised by names only (no consumer or route in the file).
+    pub inferred: bool,
+    /// Message handlers: the payload is visibly decoded (JSON, YAML, pickle, protobuf…) in
+    /// the handler or a function of the file it calls.
+    pub parses_payload: bool,
+    /// Message handlers: a schema check is visible (jsonschema, pydantic, marshmallow, Joi,
+    /// zod, ajv, validator, Bean Validation, Avro/Protobuf schema decoding).
+    pub validates: bool,
+    /// Message handlers: a duplicate / idempotency check is visible.
+    pub dedups: bool,
+    /// Start of the function.
+    pub loc: Location,
+    /// End of the function.
+    pub end: Location,
+}
+
+/// A retry construct around outbound calls: a loop, a decorator or a retry library's
+/// configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetryLoop {
+    /// `loop`, `decorator`, `library`.
+    pub mechanism: String,
+    /// What is retried or how: `while True around requests.post`, `@retry`, `axiosRetry`.
+    pub detail: String,
+    /// A visible limit: attempt counter, bounded `range`, deadline, `stop=`, `max_tries`.
+    pub bounded: bool,
+    /// A visible wait between attempts: sleep, backoff, `wait=`, `retryDelay`.
+    pub backoff: bool,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameKind {
+    /// An environment variable read in the argument.
+    Env,
+    /// A variable, field or attribute.
+    Variable,
+    /// A key of a structured log field or dict (`extra={"token": t}`, `zap.String("token", t)`).
+    Key,
+    /// An HTTP header read (`request.headers["Authorization"]`).
+    Header,
+}
+
+/// A name a log argument carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedName {
+    pub name: String,
+    pub kind: NameKind,
+}
+
+/// A log or print call whose arguments carry values under credential-looking names. Only
+/// names that might hold a credential are kept; the rules decide which really do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretLog {
+    /// The logging call as written (`logger.info`, `log.Printf`, `console.log`).
+    pub logger: String,
+    pub names: Vec<LoggedName>,
+    pub loc: Location,
+}
+
+/// A string literal given to a credential-looking name (assignment, keyword argument,
+/// field, environment default), or any literal with a known token format. Kept for the
+/// secrets rules, which decide whether it is a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HardcodedValue {
+    /// The identifier, field, keyword or environment variable; `None` for a bare literal kept
+    /// for its token shape.
+    pub name: Option<String>,
+    pub value: String,
+    /// `assignment`, `argument`, `field`, `default` (an env or parameter fallback), `literal`.
+    pub context: String,
+    pub loc: Location,
+}
+
 /// Everything extracted from one source file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodeFacts {
@@ -159,6 +317,16 @@ pub struct CodeFacts {
     pub messaging: Vec<MessagingUse>,
     pub routes: Vec<Route>,
     pub insecure_tls: Vec<InsecureTls>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub handlers: Vec<Handler>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deserializations: Vec<Deserialization>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<RetryLoop>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secret_logs: Vec<SecretLog>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hardcoded: Vec<HardcodedValue>,
 }
 
 impl CodeFacts {
@@ -170,7 +338,23 @@ impl CodeFacts {
             messaging: Vec::new(),
             routes: Vec::new(),
             insecure_tls: Vec::new(),
+            handlers: Vec::new(),
+            deserializations: Vec::new(),
+            retries: Vec::new(),
+            secret_logs: Vec::new(),
+            hardcoded: Vec::new(),
         }
+    }
+
+    /// The handlers whose body contains `loc`, innermost first.
+    pub fn handlers_at(&self, loc: Location) -> impl Iterator<Item = &Handler> {
+        let mut v: Vec<&Handler> = self
+            .handlers
+            .iter()
+            .filter(|h| h.loc <= loc && loc <= h.end)
+            .collect();
+        v.sort_by(|a, b| b.loc.cmp(&a.loc));
+        v.into_iter()
     }
 }
 

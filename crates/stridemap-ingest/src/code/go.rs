@@ -11,6 +11,8 @@ use super::{db_technology, field, is_auth_name, join_path, named_children, Captu
 use stridemap_model::code::{CallKind, Expr, MessagingRole};
 use tree_sitter::Node;
 
+mod indicators;
+
 pub(super) const QUERY: &str = r#"
 (function_declaration) @scope
 (method_declaration) @scope
@@ -29,6 +31,9 @@ pub(super) const QUERY: &str = r#"
   key: (literal_element (identifier) @_k)
   value: (literal_element (true))
   (#eq? @_k "InsecureSkipVerify")) @tls
+(return_statement) @ret
+(for_statement) @loop
+(keyed_element) @keyed
 "#;
 
 pub(super) fn extract<'t>(cx: &mut Cx<'t>, caps: &Captures<'t>) {
@@ -103,6 +108,7 @@ pub(super) fn extract<'t>(cx: &mut Cx<'t>, caps: &Captures<'t>) {
     for &n in caps.get("composite") {
         composite(cx, &state, n);
     }
+    indicators::run(cx, caps);
 }
 
 fn bind_lists<'t>(

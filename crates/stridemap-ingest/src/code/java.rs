@@ -8,6 +8,8 @@ use super::{db_technology_of, field, is_auth_name, join_path, named_children, Ca
 use stridemap_model::code::{CallKind, Expr, MessagingRole};
 use tree_sitter::Node;
 
+mod indicators;
+
 pub(super) const QUERY: &str = r#"
 (method_declaration) @scope
 (constructor_declaration) @scope
@@ -29,6 +31,11 @@ pub(super) const QUERY: &str = r#"
 (method_declaration
   name: (identifier) @_m
   (#any-of? @_m "checkServerTrusted" "verify")) @tls_method
+(return_statement) @ret
+(while_statement) @loop
+(for_statement) @loop
+(do_statement) @loop
+(resource) @resource
 "#;
 
 pub(super) fn extract<'t>(cx: &mut Cx<'t>, caps: &Captures<'t>) {
@@ -88,6 +95,7 @@ pub(super) fn extract<'t>(cx: &mut Cx<'t>, caps: &Captures<'t>) {
     for &n in caps.get("tls_method") {
         tls_method(cx, n);
     }
+    indicators::run(cx, caps);
 }
 
 #[derive(Default)]

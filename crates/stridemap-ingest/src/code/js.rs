@@ -11,6 +11,8 @@ use super::{db_technology_of, field, is_auth_name, join_path, named_children, Ca
 use stridemap_model::code::{CallKind, Expr, MessagingRole};
 use tree_sitter::Node;
 
+mod indicators;
+
 pub(super) const QUERY: &str = r#"
 (function_declaration) @scope
 (generator_function_declaration) @scope
@@ -29,6 +31,11 @@ pub(super) const QUERY: &str = r#"
   (#any-of? @_k "rejectUnauthorized" "strictSSL" "'rejectUnauthorized'" "\"rejectUnauthorized\"")) @tls_pair
 (pair key: (property_identifier) @_k value: (arrow_function)
   (#eq? @_k "checkServerIdentity")) @tls_pair
+(return_statement) @ret
+(while_statement) @loop
+(for_statement) @loop
+(do_statement) @loop
+(pair) @pair
 "#;
 
 /// Extra patterns for the TypeScript and TSX grammars.
@@ -89,6 +96,7 @@ pub(super) fn extract<'t>(cx: &mut Cx<'t>, caps: &Captures<'t>) {
         let detail = expr::short_text(cx.text(n));
         cx.insecure_tls(n, detail);
     }
+    indicators::run(cx, caps);
 }
 
 #[derive(Default)]

@@ -9,13 +9,18 @@
 //! - [`expr`] builds [`Expr`] values: literals, env reads with defaults, concatenation and
 //!   printf/`str.format` templates;
 //! - `python`, `js` (JavaScript and TypeScript), `go` and `java` recognise the client libraries,
-//!   brokers, web frameworks and TLS settings.
+//!   brokers, web frameworks and TLS settings;
+//! - [`flow`] and each language's `indicators` submodule find the security indicators at the end
+//!   of the same pass (deserialization sinks with where their input comes from, request and
+//!   message handlers, retries, secrets in logs, literal credentials), reusing the captures and
+//!   bindings above.
 //!
 //! Parsers and compiled queries are kept per thread / compiled once, so extraction is cheap when
 //! rayon runs it over thousands of files. Nothing here panics on odd input: syntax errors give
 //! partial trees, and every walk is bounded.
 
 pub mod expr;
+pub(crate) mod flow;
 mod go;
 mod java;
 mod js;
@@ -50,6 +55,7 @@ pub fn extract(file: FileId, language: Language, source: &SourceFile) -> CodeFac
         return facts;
     };
     let mut cx = Cx::new(source);
+    cx.root = Some(tree.root_node());
     let captures = run_query(query, tree.root_node(), &source.text);
     match language {
         Language::Python => python::extract(&mut cx, &captures),
@@ -212,6 +218,11 @@ pub(crate) struct Cx<'t> {
     tls: Vec<InsecureTls>,
     /// Work left for value resolution in this file: a guard against pathological inputs.
     fuel: Cell<u32>,
+    /// The syntax tree's root.
+    pub root: Option<Node<'t>>,
+    /// Functions, call sites, consumers and routes for the security indicators, and the
+    /// indicators found.
+    pub flow: flow::Flow<'t>,
     /// The last location computed: (byte, row, column in characters).
     loc_cache: Cell<(usize, usize, usize)>,
 }
@@ -234,6 +245,8 @@ impl<'t> Cx<'t> {
             routes: Vec::new(),
             tls: Vec::new(),
             loc_cache: Cell::new((0, 0, 0)),
+            root: None,
+            flow: flow::Flow::default(),
             fuel: Cell::new(
                 FUEL_BASE.saturating_add(file.text.len().min(u32::MAX as usize) as u32),
             ),
@@ -411,6 +424,11 @@ impl<'t> Cx<'t> {
         plaintext: Option<bool>,
     ) {
         let loc = self.loc(at);
+        if matches!(kind, CallKind::Http | CallKind::Grpc) {
+            self.flow
+                .outbound
+                .push((at.start_byte(), at.end_byte(), library.to_string()));
+        }
         self.calls.push(OutboundCall {
             kind,
             library: library.to_string(),
@@ -433,6 +451,15 @@ impl<'t> Cx<'t> {
         servers: Option<Expr>,
     ) {
         let loc = self.loc(at);
+        if role == MessagingRole::Consumer {
+            self.flow.consumers.push(flow::ConsumerSite {
+                start: at.start_byte(),
+                end: at.end_byte(),
+                receiver: flow::receiver_text(self, at),
+                topic: topic.clone(),
+                technology: technology.to_string(),
+            });
+        }
         self.messaging.push(MessagingUse {
             role,
             technology: technology.to_string(),
@@ -452,6 +479,13 @@ impl<'t> Cx<'t> {
         auth: Vec<String>,
     ) {
         let loc = self.loc(at);
+        let label = match method {
+            Some(m) => format!("{} {path}", m.to_ascii_uppercase()),
+            None => path.clone(),
+        };
+        self.flow
+            .routes
+            .push((at.start_byte(), at.end_byte(), label));
         let mut auth = auth;
         dedup_keep_order(&mut auth);
         self.routes.push(Route {
@@ -497,6 +531,7 @@ impl<'t> Cx<'t> {
         facts.messaging = messaging;
         facts.routes = routes;
         facts.insecure_tls = tls;
+        self.flow.finish(facts);
     }
 }
 

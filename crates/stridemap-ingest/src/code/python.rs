@@ -8,6 +8,8 @@ use super::{db_technology_of, field, is_auth_name, join_path, named_children, Ca
 use stridemap_model::code::{CallKind, Expr, MessagingRole};
 use tree_sitter::Node;
 
+mod indicators;
+
 pub(super) const QUERY: &str = r#"
 (function_definition) @scope
 (lambda) @scope
@@ -22,6 +24,10 @@ pub(super) const QUERY: &str = r#"
 (decorated_definition) @decorated
 ((attribute attribute: (identifier) @_a) @tls_attr
   (#any-of? @_a "CERT_NONE" "_create_unverified_context"))
+(return_statement) @ret
+(while_statement) @loop
+(for_statement) @loop
+(pair) @pair
 "#;
 
 const HTTP_METHODS: &[&str] = &[
@@ -70,6 +76,7 @@ pub(super) fn extract<'t>(cx: &mut Cx<'t>, caps: &Captures<'t>) {
         // `ssl._create_unverified_context()` and `ssl.CERT_NONE` anywhere.
         cx.insecure_tls(n, expr::short_text(&detail));
     }
+    indicators::run(cx, caps);
 }
 
 // ----- bindings ------------------------------------------------------------------------------
