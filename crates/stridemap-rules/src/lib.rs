@@ -51,8 +51,14 @@ pub trait Rule: Check + Sync + Send {
 
 /// Looks a rule up by id, case-insensitively.
 pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
-    registry()
-        .iter()
-        .copied()
-        .find(|r| r.meta().id.eq_ignore_ascii_case(id))
+    // The report asks once per element and category: index the registry once.
+    static BY_ID: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static dyn Rule>> =
+        std::sync::OnceLock::new();
+    let by_id = BY_ID.get_or_init(|| registry().iter().map(|r| (r.meta().id, *r)).collect());
+    by_id.get(id).copied().or_else(|| {
+        registry()
+            .iter()
+            .copied()
+            .find(|r| r.meta().id.eq_ignore_ascii_case(id))
+    })
 }

@@ -1,6 +1,9 @@
 //! The registry: every rule stridemap has. Each topic module lists its own rules in `RULES`;
 //! this file joins those lists in a fixed order.
 
+pub mod broker;
+pub mod cicd;
+pub mod code;
 pub mod container;
 pub mod controlplane;
 pub mod discovery;
@@ -11,6 +14,7 @@ pub mod mesh;
 pub mod network;
 pub mod psp;
 pub mod rbac;
+pub mod resilience;
 pub mod s2s;
 pub mod secrets;
 pub mod sidecar;
@@ -33,6 +37,10 @@ static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {
         gateway::RULES,
         discovery::RULES,
         sidecar::RULES,
+        cicd::RULES,
+        broker::RULES,
+        resilience::RULES,
+        code::RULES,
     ]
     .concat()
 });
