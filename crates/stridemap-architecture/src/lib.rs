@@ -29,6 +29,16 @@ pub fn build(corpus: &Corpus) -> ArchitectureGraph {
     b.finish()
 }
 
+/// The Kubernetes resource an entry-point node stands for (`ingress/shop` → `Ingress/shop`).
+fn entry_resource(kind: &str, name: &str) -> Option<String> {
+    let object = name.split_once('/').map(|(_, n)| n)?;
+    match kind {
+        "Ingress" | "Gateway" => Some(format!("{kind}/{}", object.trim_start_matches("gateway/"))),
+        "loadbalancer" | "nodeport" => Some(format!("Service/{object}")),
+        _ => None,
+    }
+}
+
 /// A Kubernetes Service and the nodes it selects.
 pub(crate) struct K8sService<'a> {
     pub object: &'a K8sObject,
@@ -97,6 +107,8 @@ pub(crate) struct Builder<'a> {
     pub by_kind: BTreeMap<&'a str, Vec<&'a K8sObject>>,
     /// Indices into `services` by Service name.
     pub services_by_name: BTreeMap<String, Vec<usize>>,
+    /// Workload nodes by the last component of their image repository.
+    pub image_index: BTreeMap<String, Vec<usize>>,
     /// ConfigMaps by name.
     pub config_maps: BTreeMap<&'a str, Vec<&'a K8sObject>>,
     /// Kubernetes workload nodes by namespace (`None`: no namespace set).
@@ -133,6 +145,7 @@ impl<'a> Builder<'a> {
                 m
             },
             services_by_name: BTreeMap::new(),
+            image_index: BTreeMap::new(),
             config_maps: {
                 let mut m: BTreeMap<&'a str, Vec<&'a K8sObject>> = BTreeMap::new();
                 for o in corpus.objects_of(&["ConfigMap"]) {
@@ -233,6 +246,22 @@ impl<'a> Builder<'a> {
             let mut node = self.nodes[i].clone();
             node.sources.sort();
             node.sources.dedup();
+            // Resources as threats name them.
+            let mut resources = std::mem::take(&mut node.resources);
+            for kind in &node.kinds {
+                match kind.as_str() {
+                    "compose" => resources.push(format!("ComposeService/{}", node.name)),
+                    "source" => {}
+                    k if node.role == Role::EntryPoint => {
+                        resources.extend(entry_resource(k, &node.name))
+                    }
+                    k => resources.push(format!("{k}/{}", node.name)),
+                }
+            }
+            resources.extend(node.k8s_services.iter().map(|s| format!("Service/{s}")));
+            resources.sort();
+            resources.dedup();
+            node.resources = resources;
             graph.add_node(node);
         }
         let mut flows: Vec<Flow> = std::mem::take(&mut self.flows)

@@ -43,7 +43,7 @@ impl<'a> Builder<'a> {
             }
         }
         // Workloads by the last component of their image repository, for joining Compose
-        // services that are named after the image.
+        // services (and source directories) named after the image.
         let mut image_index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, n) in self.nodes.iter().enumerate() {
             for img in &n.images {
@@ -60,6 +60,7 @@ impl<'a> Builder<'a> {
         for compose in &self.corpus.compose {
             self.compose_nodes(compose, &image_index);
         }
+        self.image_index = image_index;
         for (i, n) in self.nodes.iter().enumerate() {
             if n.role != Role::EntryPoint && n.kinds.iter().any(|k| k != "compose" && k != "source")
             {
@@ -125,6 +126,7 @@ impl<'a> Builder<'a> {
                 .unwrap_or("default")
                 .to_string(),
         );
+        node.token_automounted = self.token_automounted(w);
         node.labels = labels;
         node.host_access = host_access(w);
         node.sources
@@ -135,8 +137,34 @@ impl<'a> Builder<'a> {
         i
     }
 
+    /// Whether the pods get their service-account token: the pod's
+    /// `automountServiceAccountToken`, else the ServiceAccount's, else yes.
+    fn token_automounted(&self, w: &Workload<'a>) -> bool {
+        if let Some(v) = w
+            .spec
+            .get("automountServiceAccountToken")
+            .and_then(Node::as_bool)
+        {
+            return v;
+        }
+        let sa = w
+            .service_account()
+            .and_then(Node::as_str)
+            .unwrap_or("default");
+        let account = self
+            .corpus
+            .objects_of(&["ServiceAccount"])
+            .find(|o| o.name == sa && same_namespace(&o.namespace, &w.object.namespace));
+        account
+            .and_then(|o| o.root.get("automountServiceAccountToken"))
+            .and_then(Node::as_bool)
+            .unwrap_or(true)
+    }
+
     fn merge_workload(&mut self, i: usize, w: &Workload<'a>) {
         let o = w.object;
+        let mounted = self.token_automounted(w);
+        self.nodes[i].token_automounted |= mounted;
         let src = self.source_ref(&o.kind, o.file, o.root.loc);
         let entries = self.workload_env(w);
         let node = &mut self.nodes[i];
@@ -561,6 +589,13 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|d| parent_dir(&self.corpus.file(d.file).path))
             .collect();
+        // A Dockerfile belongs to the service whose directory it builds.
+        for df in &self.corpus.dockerfiles {
+            let path = self.corpus.file(df.file).path.clone();
+            if let Some(i) = self.existing_owner(&path, &dirs) {
+                self.nodes[i].resources.push(format!("Dockerfile/{path}"));
+            }
+        }
         for code in &self.corpus.code {
             let path = self.corpus.file(code.file).path.clone();
             let node = self.node_for_source(&path, &dirs, &dockerfile_dirs);
@@ -578,18 +613,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn node_for_source(
-        &mut self,
-        path: &str,
-        dirs: &BTreeMap<String, usize>,
-        dockerfile_dirs: &[String],
-    ) -> Option<usize> {
-        let ancestors: Vec<String> = ancestors(path);
-        for dir in &ancestors {
-            if let Some(&i) = dirs.get(dir) {
+    /// The node a file belongs to by its directories: a Compose build context, a directory named
+    /// after a node, or one named after the image a node runs.
+    fn existing_owner(&self, path: &str, dirs: &BTreeMap<String, usize>) -> Option<usize> {
+        for dir in ancestors(path) {
+            if let Some(&i) = dirs.get(&dir) {
                 return Some(i);
             }
-            let name = dir.rsplit('/').next().unwrap_or(dir).to_ascii_lowercase();
+            let name = dir.rsplit('/').next().unwrap_or(&dir).to_ascii_lowercase();
             let by_name = self
                 .names
                 .get(&name)
@@ -599,19 +630,23 @@ impl<'a> Builder<'a> {
             if let Some(i) = by_name {
                 return Some(i);
             }
-            let by_image = (0..self.nodes.len()).find(|&i| {
-                self.nodes[i].images.iter().any(|img| {
-                    stridemap_model::image::ImageRef::parse(img)
-                        .repository
-                        .rsplit('/')
-                        .next()
-                        == Some(name.as_str())
-                })
-            });
-            if let Some(i) = by_image {
+            if let Some(&[i]) = self.image_index.get(&name).map(Vec::as_slice) {
                 return Some(i);
             }
         }
+        None
+    }
+
+    fn node_for_source(
+        &mut self,
+        path: &str,
+        dirs: &BTreeMap<String, usize>,
+        dockerfile_dirs: &[String],
+    ) -> Option<usize> {
+        if let Some(i) = self.existing_owner(path, dirs) {
+            return Some(i);
+        }
+        let ancestors: Vec<String> = ancestors(path);
         let root = ancestors.iter().find(|d| dockerfile_dirs.contains(d))?;
         let name = root.rsplit('/').next().unwrap_or(root).to_string();
         if name.is_empty() {

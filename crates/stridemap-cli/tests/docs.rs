@@ -40,3 +40,33 @@ fn readme_diagram_is_up_to_date() {
         "README.md's diagram is stale: replace it with the output of `cargo run -- graph examples/shop`"
     );
 }
+
+/// The attack path README.md shows is one the shipped example really produces.
+#[test]
+fn readme_attack_path_is_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let section = &readme[readme
+        .find("## Attack paths and STRIDE per element")
+        .expect("README has the attack-path section")..];
+    let start = section.find("```\n").expect("example block") + 4;
+    let end = start + section[start..].find("```").expect("block end");
+    let example: Vec<&str> = section[start..end].lines().map(str::trim).collect();
+    assert!(
+        example.len() >= 2,
+        "the README example has a path and its steps"
+    );
+    let report = stridemap::scan(
+        &root.join("examples/shop"),
+        &stridemap_ingest::Options::default(),
+    );
+    let text = stridemap_report::text::render(&report, false);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let found = lines
+        .windows(example.len())
+        .any(|window| window == example.as_slice());
+    assert!(
+        found,
+        "README.md's attack path is not in `cargo run -- scan examples/shop` any more: replace it"
+    );
+}

@@ -59,6 +59,9 @@ pub struct ArchNode {
     pub images: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+    /// The pods get their service-account token mounted (not opted out on the pod or the
+    /// ServiceAccount).
+    pub token_automounted: bool,
     pub ports: Vec<u16>,
     pub exposure: Exposure,
     /// Runs with a service-mesh sidecar (Istio or Linkerd injection in force).
@@ -80,6 +83,9 @@ pub struct ArchNode {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticated: Option<bool>,
     pub sources: Vec<SourceRef>,
+    /// The resources that make up the node, as threats name them: `Deployment/orders`,
+    /// `Service/orders`, `ComposeService/orders`, `Dockerfile/services/orders/Dockerfile`.
+    pub resources: Vec<String>,
     /// Protocols that Service port names or `appProtocol` declare (`grpc`, `http`…), by port.
     #[serde(skip)]
     pub port_protocols: BTreeMap<u16, String>,
@@ -105,6 +111,7 @@ impl ArchNode {
             k8s_services: Vec::new(),
             images: Vec::new(),
             service_account: None,
+            token_automounted: false,
             ports: Vec::new(),
             exposure: Exposure::Internal,
             mesh: false,
@@ -115,6 +122,7 @@ impl ArchNode {
             tls: None,
             authenticated: None,
             sources: Vec::new(),
+            resources: Vec::new(),
             port_protocols: BTreeMap::new(),
             labels: BTreeMap::new(),
             env: BTreeMap::new(),
@@ -186,6 +194,8 @@ pub struct ArchitectureGraph {
     pub graph: DiGraph<ArchNode, Flow>,
     pub boundaries: Vec<TrustBoundary>,
     index: BTreeMap<String, NodeIndex>,
+    /// Resource id (`Kind/name`) → ids of the nodes it belongs to.
+    resource_index: BTreeMap<String, Vec<String>>,
 }
 
 impl ArchitectureGraph {
@@ -194,9 +204,23 @@ impl ArchitectureGraph {
             return i;
         }
         let id = node.id.clone();
+        for r in &node.resources {
+            let ids = self.resource_index.entry(r.clone()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id.clone());
+            }
+        }
         let i = self.graph.add_node(node);
         self.index.insert(id, i);
         i
+    }
+
+    /// The nodes a resource (`Deployment/orders`, `ComposeService/db`) belongs to.
+    pub fn nodes_of_resource(&self, resource: &str) -> &[String] {
+        self.resource_index
+            .get(resource)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn node_index(&self, id: &str) -> Option<NodeIndex> {
@@ -217,7 +241,56 @@ impl ArchitectureGraph {
 
     /// Flows leaving or entering a node.
     pub fn flows_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Flow> + 'a {
-        self.flows().filter(move |f| f.from == id || f.to == id)
+        let mut flows: Vec<(petgraph::graph::EdgeIndex, &Flow)> = self
+            .directed(id, petgraph::Direction::Outgoing)
+            .chain(
+                self.directed(id, petgraph::Direction::Incoming)
+                    .filter(|(_, f)| f.from != f.to),
+            )
+            .collect();
+        flows.sort_by_key(|(i, _)| *i);
+        flows.into_iter().map(|(_, f)| f)
+    }
+
+    /// Flows leaving a node, in the order they were added.
+    pub fn flows_from(&self, id: &str) -> impl Iterator<Item = &Flow> {
+        self.in_order(self.directed(id, petgraph::Direction::Outgoing))
+    }
+
+    /// Flows entering a node, in the order they were added.
+    pub fn flows_into(&self, id: &str) -> impl Iterator<Item = &Flow> {
+        self.in_order(self.directed(id, petgraph::Direction::Incoming))
+    }
+
+    fn in_order<'a>(
+        &'a self,
+        flows: impl Iterator<Item = (petgraph::graph::EdgeIndex, &'a Flow)>,
+    ) -> impl Iterator<Item = &'a Flow> {
+        let mut flows: Vec<_> = flows.collect();
+        flows.sort_by_key(|(i, _)| *i);
+        flows.into_iter().map(|(_, f)| f)
+    }
+
+    /// A node's edges in one direction (petgraph yields them newest first).
+    fn directed(
+        &self,
+        id: &str,
+        direction: petgraph::Direction,
+    ) -> impl Iterator<Item = (petgraph::graph::EdgeIndex, &Flow)> {
+        use petgraph::visit::EdgeRef;
+        self.node_index(id).into_iter().flat_map(move |i| {
+            self.graph
+                .edges_directed(i, direction)
+                .map(|e| (e.id(), e.weight()))
+        })
+    }
+
+    /// Whether some flow goes from one node to another.
+    pub fn has_flow(&self, from: &str, to: &str) -> bool {
+        match (self.node_index(from), self.node_index(to)) {
+            (Some(a), Some(b)) => self.graph.find_edge(a, b).is_some(),
+            _ => false,
+        }
     }
 
     /// The report's view: nodes by role, in id order; flows in id order.

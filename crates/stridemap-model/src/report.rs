@@ -13,6 +13,9 @@ pub struct Report {
     pub architecture: Architecture,
     pub threats: Vec<Threat>,
     pub attack_paths: Vec<AttackPath>,
+    /// STRIDE per element: for every service, store, broker and flow, which categories are
+    /// threatened, mitigated or unknown.
+    pub elements: Vec<ElementModel>,
     pub summary: Summary,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -23,14 +26,59 @@ pub struct ToolInfo {
     pub version: String,
 }
 
+/// A chain of weaknesses from an entry point to something that matters.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttackPath {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    /// Where the attacker starts: `internet`, `ci-pipeline`, `cluster-network`.
     pub entry: String,
+    /// What the attacker reaches: `datastore:orders-db`, `cluster-admin`, `node`, `secrets`…
     pub target: String,
-    pub steps: Vec<serde_json::Value>,
+    pub steps: Vec<AttackStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttackStep {
+    /// The threat that enables the step (the first of `threat_ids`).
+    pub threat_id: String,
+    /// Every threat the step needs: fixing any one of them breaks the step.
+    pub threat_ids: Vec<String>,
+    pub from: String,
+    pub to: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Threatened,
+    Mitigated,
+    Unknown,
+}
+
+/// One STRIDE category of one element.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryVerdict {
+    pub category: Stride,
+    pub status: Verdict,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub threats: Vec<String>,
+    /// What was seen that protects the element, or which checks found nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+/// The STRIDE-per-element verdicts of a node or flow of the architecture.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementModel {
+    /// Node id or flow id.
+    pub id: String,
+    /// `process`, `data_store`, `data_flow`, `external_entity`.
+    pub element_type: String,
+    pub name: String,
+    pub categories: Vec<CategoryVerdict>,
 }
 
 /// One threat, with the fields of the specification's output format plus rule, group, evidence
@@ -41,7 +89,13 @@ pub struct Threat {
     pub category: Stride,
     pub title: String,
     pub description: String,
+    /// Severity in context (exposure, credentials held); see `base_severity` and
+    /// `severity_reason`.
     pub severity: Severity,
+    /// The rule's severity for this finding before the system's context was considered.
+    pub base_severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity_reason: Option<String>,
     pub affected_components: Vec<String>,
     pub attack_scenario: String,
     pub infrastructure_type: String,
@@ -53,6 +107,8 @@ pub struct Threat {
     pub group_name: String,
     pub evidence: Vec<Evidence>,
     pub fingerprint: String,
+    /// Ids of the architecture nodes and flows the threat concerns.
+    pub elements: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use stridemap_model::architecture::ArchitectureGraph;
 use stridemap_model::report::{Summary, ToolInfo};
-use stridemap_model::{Corpus, Evidence, FileId, Report, Threat};
+use stridemap_model::{Corpus, Evidence, FileId, Group, InfraType, Report, Severity, Threat};
+use stridemap_rules::secrets::{redact, Redactor, REDACTED};
+use stridemap_rules::Finding;
 
 /// Whether a secret value is unlike ordinary text, so that seeing it anywhere gives it away. A
 /// dictionary-word password ("postgres") printed as an image name reveals nothing; it is only
@@ -22,9 +24,6 @@ fn is_distinctive(secret: &str) -> bool {
     let len = secret.chars().count();
     len >= 12 || (len >= 6 && classes >= 2)
 }
-use stridemap_rules::secrets::{redact, Redactor, REDACTED};
-use stridemap_rules::Finding;
-
 pub fn assemble(
     corpus: &Corpus,
     arch: &ArchitectureGraph,
@@ -34,9 +33,29 @@ pub fn assemble(
     for f in findings.iter_mut() {
         point_at_secret(corpus, f);
     }
+    // Severity in context: exposure and credentials of the services a finding concerns.
+    let secret_findings: Vec<(&[String], &[String])> = findings
+        .iter()
+        .filter(|f| f.rule.group == Group::SecretsManagement)
+        .map(|f| (f.resources.as_slice(), f.components.as_slice()))
+        .collect();
+    let context = stridemap_paths::Context::new(arch, &secret_findings);
+    let contextual: Vec<(Severity, Option<String>)> = findings
+        .iter()
+        .map(|f| context.adjust(f.rule.group, &f.resources, f.severity))
+        .collect();
+    let mut findings: Vec<(Finding, Severity, Option<String>)> = findings
+        .into_iter()
+        .zip(contextual)
+        .map(|(mut f, (s, why))| {
+            let base = f.severity;
+            f.severity = s;
+            (f, base, why)
+        })
+        .collect();
     let path_of = |f: &Finding| corpus.file(f.locations[0].0).path.clone();
     // A deterministic order, independent of how threads interleaved.
-    findings.sort_by(|a, b| {
+    findings.sort_by(|(a, _, _), (b, _, _)| {
         (
             a.severity,
             a.rule.id,
@@ -54,7 +73,7 @@ pub fn assemble(
                 &b.description,
             ))
     });
-    findings.dedup_by(|a, b| {
+    findings.dedup_by(|(a, _, _), (b, _, _)| {
         a.rule.id == b.rule.id
             && a.locations == b.locations
             && a.key == b.key
@@ -65,7 +84,7 @@ pub fn assemble(
     // "postgres") only on the lines where they are the secret.
     let mut all_secrets: BTreeSet<String> = BTreeSet::new();
     let mut secrets_at: BTreeMap<(FileId, u32), Vec<String>> = BTreeMap::new();
-    for f in &findings {
+    for (f, _, _) in &findings {
         for secret in &f.secrets {
             if is_distinctive(secret) {
                 all_secrets.insert(secret.clone());
@@ -84,7 +103,7 @@ pub fn assemble(
     let threats = findings
         .iter()
         .enumerate()
-        .map(|(i, f)| {
+        .map(|(i, (f, base_severity, severity_reason))| {
             let evidence: Vec<Evidence> = f
                 .locations
                 .iter()
@@ -113,6 +132,8 @@ pub fn assemble(
                 title: f.title.clone().unwrap_or_else(|| f.rule.title.to_string()),
                 description: redact(&everywhere.redact(&f.description), &f.secrets),
                 severity: f.severity,
+                base_severity: *base_severity,
+                severity_reason: severity_reason.clone(),
                 affected_components: f.components.clone(),
                 attack_scenario: f.rule.attack_scenario.to_string(),
                 infrastructure_type: f.infra.as_str().to_string(),
@@ -124,9 +145,11 @@ pub fn assemble(
                 group_name: f.rule.group.title().to_string(),
                 evidence,
                 fingerprint,
+                elements: stridemap_paths::threat_elements(arch, &f.resources, &f.components),
             }
         })
         .collect::<Vec<_>>();
+    let (attack_paths, elements) = correlate(arch, &threats);
 
     Report {
         tool: ToolInfo {
@@ -137,9 +160,44 @@ pub fn assemble(
         architecture: arch.to_report(),
         summary: Summary::of(&threats),
         threats,
-        attack_paths: Vec::new(),
+        attack_paths,
+        elements,
         diagnostics: corpus.diagnostics.clone(),
     }
+}
+
+/// The correlation stage: attack paths through the architecture, and STRIDE per element.
+pub fn correlate(
+    arch: &ArchitectureGraph,
+    threats: &[Threat],
+) -> (
+    Vec<stridemap_model::report::AttackPath>,
+    Vec<stridemap_model::report::ElementModel>,
+) {
+    (
+        stridemap_paths::attack_paths(arch, threats),
+        stridemap_paths::elements(arch, threats, &rule_examines),
+    )
+}
+
+/// Whether a rule examines a kind of node (so that it finding nothing there means something):
+/// the rule's infrastructure types against what the node is made of.
+fn rule_examines(rule: &str, node: &stridemap_model::architecture::ArchNode) -> bool {
+    let Some(rule) = stridemap_rules::find_rule(rule) else {
+        return false;
+    };
+    let infra = rule.meta().infra;
+    let kubernetes = node.kinds.iter().any(|k| k != "compose" && k != "source");
+    let compose = node.kinds.iter().any(|k| k == "compose");
+    let docker = node.resources.iter().any(|r| r.starts_with("Dockerfile/"));
+    let code = node.sources.iter().any(|s| s.kind == "code");
+    infra.iter().any(|i| match i {
+        InfraType::Kubernetes | InfraType::Istio => kubernetes,
+        InfraType::Compose => compose,
+        InfraType::Docker => docker,
+        InfraType::Code => code,
+        _ => false,
+    })
 }
 
 /// Lines searched after a finding's location for the secret it reports.

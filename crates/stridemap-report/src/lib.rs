@@ -9,4 +9,4 @@ pub mod markdown;
 pub mod rules_doc;
 pub mod text;
 
-pub use assemble::assemble;
+pub use assemble::{assemble, correlate};

@@ -6,6 +6,63 @@ fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+fn attack_paths(report: &Report) -> String {
+    if report.attack_paths.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n## Attack paths\n\n");
+    for p in &report.attack_paths {
+        out.push_str(&format!(
+            "### {} · {} · {}\n\n",
+            p.id,
+            p.severity,
+            escape_cell(&p.title)
+        ));
+        out.push_str("| Step | From | To | Enabled by | How |\n|---:|---|---|---|---|\n");
+        for (i, s) in p.steps.iter().enumerate() {
+            let links: Vec<String> = s
+                .threat_ids
+                .iter()
+                .map(|t| format!("[{t}](#{})", t.to_ascii_lowercase()))
+                .collect();
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} | {} |\n",
+                i + 1,
+                s.from,
+                s.to,
+                links.join(", "),
+                escape_cell(&s.description)
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn elements(report: &Report) -> String {
+    if report.elements.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n## STRIDE per element\n\n`!` threatened · `+` mitigated (what was seen protecting it is in the JSON report) · `?` nothing to judge by\n\n| Element | Type | Verdicts | Threats |\n|---|---|---|---|\n");
+    for e in &report.elements {
+        let mut threats: Vec<&str> = e
+            .categories
+            .iter()
+            .flat_map(|c| c.threats.iter().map(String::as_str))
+            .collect();
+        threats.sort();
+        threats.dedup();
+        out.push_str(&format!(
+            "| {} | {} | `{}` | {} |\n",
+            escape_cell(&e.name),
+            e.element_type,
+            crate::text::stride_cell(e),
+            threats.join(", ")
+        ));
+    }
+    out
+}
+
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut out = format!(
@@ -31,6 +88,8 @@ pub fn render(report: &Report) -> String {
             s.by_category.get(cat.as_str()).unwrap_or(&0)
         ));
     }
+    out.push_str(&attack_paths(report));
+    out.push_str(&elements(report));
     out.push_str("\n## Threats\n\n");
     if report.threats.is_empty() {
         out.push_str("No threats found.\n");

@@ -95,6 +95,102 @@ fn architecture(report: &Report, paint: &dyn Fn(Style, &str) -> String) -> Strin
     out
 }
 
+/// One letter per STRIDE category with its verdict: `!` threatened, `+` mitigated, `?` unknown.
+pub(crate) fn stride_cell(e: &stridemap_model::report::ElementModel) -> String {
+    use stridemap_model::report::Verdict;
+    e.categories
+        .iter()
+        .map(|c| {
+            let letter = match c.category {
+                stridemap_model::Stride::Spoofing => 'S',
+                stridemap_model::Stride::Tampering => 'T',
+                stridemap_model::Stride::Repudiation => 'R',
+                stridemap_model::Stride::InformationDisclosure => 'I',
+                stridemap_model::Stride::DenialOfService => 'D',
+                stridemap_model::Stride::ElevationOfPrivilege => 'E',
+            };
+            let mark = match c.status {
+                Verdict::Threatened => '!',
+                Verdict::Mitigated => '+',
+                Verdict::Unknown => '?',
+            };
+            format!("{letter}{mark}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn attack_paths(report: &Report, paint: &dyn Fn(Style, &str) -> String) -> String {
+    if report.attack_paths.is_empty() {
+        return String::new();
+    }
+    let mut out = paint(
+        Style::new().bold(),
+        &format!("ATTACK PATHS ({})", report.attack_paths.len()),
+    );
+    out.push('\n');
+    for p in &report.attack_paths {
+        out.push_str(&format!(
+            "  {} {}  {}\n",
+            p.id,
+            paint(severity_style(p.severity), p.severity.as_str()),
+            p.title
+        ));
+        for s in &p.steps {
+            out.push_str(&format!(
+                "      {} → {}  [{}]  {}\n",
+                s.from,
+                s.to,
+                s.threat_ids.join(", "),
+                paint(Style::new().dimmed(), &s.description)
+            ));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Elements shown in the terminal's STRIDE-per-element table.
+const MAX_ELEMENTS_SHOWN: usize = 30;
+
+fn elements(report: &Report, paint: &dyn Fn(Style, &str) -> String) -> String {
+    let nodes: Vec<_> = report
+        .elements
+        .iter()
+        .filter(|e| e.element_type != "data_flow")
+        .collect();
+    if nodes.is_empty() {
+        return String::new();
+    }
+    let mut out = paint(
+        Style::new().bold(),
+        "STRIDE PER ELEMENT (! threatened, + mitigated, ? unknown)",
+    );
+    out.push('\n');
+    let width = nodes
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(10)
+        .min(40);
+    for e in nodes.iter().take(MAX_ELEMENTS_SHOWN) {
+        out.push_str(&format!(
+            "  {:width$}  {:15}  {}\n",
+            e.name,
+            e.element_type,
+            stride_cell(e)
+        ));
+    }
+    if nodes.len() > MAX_ELEMENTS_SHOWN {
+        out.push_str(&format!(
+            "  … {} more elements (and every flow): see `--format json` or `--format markdown`\n",
+            nodes.len() - MAX_ELEMENTS_SHOWN
+        ));
+    }
+    out.push('\n');
+    out
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let paint = |style: Style, text: &str| {
         if color {
@@ -106,6 +202,8 @@ pub fn render(report: &Report, color: bool) -> String {
     let dim = Style::new().dimmed();
     let bold = Style::new().bold();
     let mut out = architecture(report, &paint);
+    out.push_str(&attack_paths(report, &paint));
+    out.push_str(&elements(report, &paint));
     for severity in Severity::ALL {
         let threats: Vec<_> = report
             .threats
