@@ -194,7 +194,7 @@ struct Edge<'a> {
 
 struct Graph<'a> {
     arch: &'a ArchitectureGraph,
-    index: ThreatIndex<'a>,
+    index: &'a ThreatIndex<'a>,
     /// Reachable by any pod: node id → the threats that make it so.
     open_to_pods: BTreeMap<String, Vec<&'a Threat>>,
     /// Service-account subject (`ServiceAccount ns/name`) of each node.
@@ -212,8 +212,7 @@ fn ids(threats: &[&Threat]) -> Vec<String> {
 }
 
 impl<'a> Graph<'a> {
-    fn new(arch: &'a ArchitectureGraph, threats: &'a [Threat]) -> Self {
-        let index = ThreatIndex::new(threats);
+    fn new(arch: &'a ArchitectureGraph, index: &'a ThreatIndex<'a>) -> Self {
         let mut open_to_pods = BTreeMap::new();
         let mut subjects = BTreeMap::new();
         for n in arch.nodes() {
@@ -284,7 +283,23 @@ impl<'a> Graph<'a> {
         self.open_to_pods.get(to).cloned()
     }
 
-    fn edges(&self, at: &Foothold) -> Vec<Edge<'a>> {
+    /// The moves from a foothold to footholds not `seen` yet, one per destination, each with
+    /// its sorted threat ids.
+    fn edges(&self, at: &Foothold, seen: &BTreeSet<Foothold>) -> Vec<(Vec<String>, Edge<'a>)> {
+        let mut keyed: Vec<(Vec<String>, Edge<'a>)> = self
+            .raw_edges(at, seen)
+            .into_iter()
+            .filter(|e| !seen.contains(&e.to))
+            .map(|e| (ids(&e.threats), e))
+            .collect();
+        keyed.sort_by(|a, b| a.1.to.cmp(&b.1.to).then_with(|| a.0.cmp(&b.0)));
+        keyed.dedup_by(|a, b| a.1.to == b.1.to);
+        keyed
+    }
+
+    /// Every move from a foothold; `seen` only lets the costly fan-outs skip destinations
+    /// already reached.
+    fn raw_edges(&self, at: &Foothold, seen: &BTreeSet<Foothold>) -> Vec<Edge<'a>> {
         let mut out = Vec::new();
         let arch = self.arch;
         match at {
@@ -412,26 +427,28 @@ impl<'a> Graph<'a> {
                     });
                 }
                 for (n, weakness) in self.pliable.iter().filter(|(n, _)| n.id != *s) {
+                    let reached = if n.role == Role::Broker {
+                        Foothold::Topic(n.id.clone())
+                    } else {
+                        Foothold::Control(n.id.clone())
+                    };
+                    if seen.contains(&reached) {
+                        continue;
+                    }
                     let Some(mut via) = self.reach(s, &n.id) else {
                         continue;
                     };
                     via.extend(weakness.iter().copied());
-                    let (to, description) = if n.role == Role::Broker {
-                        (
-                            Foothold::Topic(n.id.clone()),
-                            format!("publishes to {} without credentials", n.id),
-                        )
+                    let description = if n.role == Role::Broker {
+                        format!("publishes to {} without credentials", n.id)
                     } else {
-                        (
-                            Foothold::Control(n.id.clone()),
-                            format!(
-                                "calls {} from the compromised pod; it trusts any caller",
-                                n.id
-                            ),
+                        format!(
+                            "calls {} from the compromised pod; it trusts any caller",
+                            n.id
                         )
                     };
                     out.push(Edge {
-                        to,
+                        to: reached,
                         threats: via,
                         description,
                     });
@@ -521,11 +538,6 @@ impl<'a> Graph<'a> {
             | Foothold::DataStore(_)
             | Foothold::Control(_) => {}
         }
-        out.sort_by(|a, b| {
-            a.to.cmp(&b.to)
-                .then_with(|| ids(&a.threats).cmp(&ids(&b.threats)))
-        });
-        out.dedup_by(|a, b| a.to == b.to);
         out
     }
 }
@@ -561,7 +573,15 @@ const MAX_PATHS: usize = 30;
 
 /// The shortest path from each entry point to each target, the most severe first.
 pub fn attack_paths(arch: &ArchitectureGraph, threats: &[Threat]) -> Vec<AttackPath> {
-    let graph = Graph::new(arch, threats);
+    attack_paths_indexed(arch, &ThreatIndex::new(threats))
+}
+
+/// [`attack_paths`] over threats already indexed.
+pub(crate) fn attack_paths_indexed<'a>(
+    arch: &'a ArchitectureGraph,
+    index: &'a ThreatIndex<'a>,
+) -> Vec<AttackPath> {
+    let graph = Graph::new(arch, index);
     let mut found: Vec<(Severity, usize, String, AttackPath)> = Vec::new();
     for entry in [
         Foothold::Internet,
@@ -573,9 +593,9 @@ pub fn attack_paths(arch: &ArchitectureGraph, threats: &[Threat]) -> Vec<AttackP
         let mut seen: BTreeSet<Foothold> = BTreeSet::from([entry.clone()]);
         let mut queue = VecDeque::from([entry.clone()]);
         while let Some(at) = queue.pop_front() {
-            for e in graph.edges(&at) {
+            for (threat_ids, e) in graph.edges(&at, &seen) {
                 if seen.insert(e.to.clone()) {
-                    parent.insert(e.to.clone(), (at.clone(), ids(&e.threats), e.description));
+                    parent.insert(e.to.clone(), (at.clone(), threat_ids, e.description));
                     queue.push_back(e.to);
                 }
             }

@@ -161,7 +161,15 @@ pub fn elements(
     threats: &[Threat],
     applies: &dyn Fn(&str, &ArchNode) -> bool,
 ) -> Vec<ElementModel> {
-    let index = ThreatIndex::new(threats);
+    elements_indexed(arch, &ThreatIndex::new(threats), applies)
+}
+
+/// [`elements`] over threats already indexed.
+pub(crate) fn elements_indexed(
+    arch: &ArchitectureGraph,
+    index: &ThreatIndex,
+    applies: &dyn Fn(&str, &ArchNode) -> bool,
+) -> Vec<ElementModel> {
     let mut out = Vec::new();
     let mut nodes: Vec<&ArchNode> = arch
         .nodes()
@@ -183,7 +191,7 @@ pub fn elements(
                 let checked: Vec<&str> = controls(c)
                     .iter()
                     .copied()
-                    .filter(|r| applies(r, n) && index.on(&n.id, &[r]).is_empty())
+                    .filter(|r| applies(r, n) && !on_node.iter().any(|t| t.rule == *r))
                     .collect();
                 if !checked.is_empty() && !n.external {
                     evidence.push(format!("checked, not found: {}", checked.join(", ")));

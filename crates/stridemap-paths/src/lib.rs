@@ -12,6 +12,23 @@ pub use context::Context;
 pub use elements::elements;
 pub use index::{threat_elements, ThreatIndex};
 
+use stridemap_model::architecture::{ArchNode, ArchitectureGraph};
+use stridemap_model::report::{AttackPath, ElementModel};
+use stridemap_model::Threat;
+
+/// Attack paths and STRIDE per element, indexing the threats once for both.
+pub fn correlate(
+    arch: &ArchitectureGraph,
+    threats: &[Threat],
+    applies: &dyn Fn(&str, &ArchNode) -> bool,
+) -> (Vec<AttackPath>, Vec<ElementModel>) {
+    let index = ThreatIndex::new(threats);
+    (
+        attack::attack_paths_indexed(arch, &index),
+        elements::elements_indexed(arch, &index, applies),
+    )
+}
+
 /// The rule ids correlation reads (attack-graph edges and per-element controls), sorted. A rule
 /// renamed without updating correlation would silently drop paths; a test compares this list
 /// with the registry.

@@ -174,10 +174,7 @@ pub fn correlate(
     Vec<stridemap_model::report::AttackPath>,
     Vec<stridemap_model::report::ElementModel>,
 ) {
-    (
-        stridemap_paths::attack_paths(arch, threats),
-        stridemap_paths::elements(arch, threats, &rule_examines),
-    )
+    stridemap_paths::correlate(arch, threats, &rule_examines)
 }
 
 /// Whether a rule examines a kind of node (so that it finding nothing there means something):
