@@ -3,6 +3,7 @@
 //! attacker move, searched from the entry points to the crown jewels.
 
 use crate::index::ThreatIndex;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use stridemap_model::architecture::{ArchNode, ArchitectureGraph, Exposure, Role};
 use stridemap_model::report::{AttackPath, AttackStep};
@@ -202,6 +203,16 @@ struct Graph<'a> {
     /// Services that act on any caller's requests, and brokers that take anyone's messages,
     /// with the threats that make them so (node id order).
     pliable: Vec<(&'a ArchNode, Vec<&'a Threat>)>,
+    /// Index into `pliable` by node id.
+    pliable_by_id: FxHashMap<&'a str, usize>,
+}
+
+/// The state of one breadth-first search.
+struct Search {
+    /// Footholds reached.
+    seen: BTreeSet<Foothold>,
+    /// A compromised pod has already fanned out over the open network.
+    lateral_done: bool,
 }
 
 fn ids(threats: &[&Threat]) -> Vec<String> {
@@ -245,12 +256,18 @@ impl<'a> Graph<'a> {
             })
             .collect();
         pliable.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        let pliable_by_id = pliable
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.id.as_str(), i))
+            .collect();
         Graph {
             arch,
             index,
             open_to_pods,
             subjects,
             pliable,
+            pliable_by_id,
         }
     }
 
@@ -283,13 +300,13 @@ impl<'a> Graph<'a> {
         self.open_to_pods.get(to).cloned()
     }
 
-    /// The moves from a foothold to footholds not `seen` yet, one per destination, each with
-    /// its sorted threat ids.
-    fn edges(&self, at: &Foothold, seen: &BTreeSet<Foothold>) -> Vec<(Vec<String>, Edge<'a>)> {
+    /// The moves from a foothold to footholds not seen yet in this search, one per
+    /// destination, each with its sorted threat ids.
+    fn edges(&self, at: &Foothold, search: &mut Search) -> Vec<(Vec<String>, Edge<'a>)> {
         let mut keyed: Vec<(Vec<String>, Edge<'a>)> = self
-            .raw_edges(at, seen)
+            .raw_edges(at, search)
             .into_iter()
-            .filter(|e| !seen.contains(&e.to))
+            .filter(|e| !search.seen.contains(&e.to))
             .map(|e| (ids(&e.threats), e))
             .collect();
         keyed.sort_by(|a, b| a.1.to.cmp(&b.1.to).then_with(|| a.0.cmp(&b.0)));
@@ -297,9 +314,9 @@ impl<'a> Graph<'a> {
         keyed
     }
 
-    /// Every move from a foothold; `seen` only lets the costly fan-outs skip destinations
-    /// already reached.
-    fn raw_edges(&self, at: &Foothold, seen: &BTreeSet<Foothold>) -> Vec<Edge<'a>> {
+    /// Every move from a foothold; the search state only lets the costly fan-outs skip
+    /// destinations already reached.
+    fn raw_edges(&self, at: &Foothold, search: &mut Search) -> Vec<Edge<'a>> {
         let mut out = Vec::new();
         let arch = self.arch;
         match at {
@@ -426,13 +443,28 @@ impl<'a> Graph<'a> {
                         ),
                     });
                 }
-                for (n, weakness) in self.pliable.iter().filter(|(n, _)| n.id != *s) {
+                // The first compromised pod of a search reaches every pliable service the open
+                // network exposes; later pods can only add the ones their own flows reach.
+                let candidates: Vec<&(&ArchNode, Vec<&Threat>)> = if search.lateral_done {
+                    let mut own: Vec<&(&ArchNode, Vec<&Threat>)> = arch
+                        .flows_from(s)
+                        .filter_map(|f| self.pliable_by_id.get(f.to.as_str()))
+                        .map(|&i| &self.pliable[i])
+                        .collect();
+                    own.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+                    own.dedup_by(|a, b| a.0.id == b.0.id);
+                    own
+                } else {
+                    search.lateral_done = true;
+                    self.pliable.iter().collect()
+                };
+                for (n, weakness) in candidates.into_iter().filter(|(n, _)| n.id != *s) {
                     let reached = if n.role == Role::Broker {
                         Foothold::Topic(n.id.clone())
                     } else {
                         Foothold::Control(n.id.clone())
                     };
-                    if seen.contains(&reached) {
+                    if search.seen.contains(&reached) {
                         continue;
                     }
                     let Some(mut via) = self.reach(s, &n.id) else {
@@ -590,17 +622,20 @@ pub(crate) fn attack_paths_indexed<'a>(
     ] {
         // Breadth-first: the first time a foothold is reached is by a shortest path.
         let mut parent: BTreeMap<Foothold, (Foothold, Vec<String>, String)> = BTreeMap::new();
-        let mut seen: BTreeSet<Foothold> = BTreeSet::from([entry.clone()]);
+        let mut search = Search {
+            seen: BTreeSet::from([entry.clone()]),
+            lateral_done: false,
+        };
         let mut queue = VecDeque::from([entry.clone()]);
         while let Some(at) = queue.pop_front() {
-            for (threat_ids, e) in graph.edges(&at, &seen) {
-                if seen.insert(e.to.clone()) {
+            for (threat_ids, e) in graph.edges(&at, &mut search) {
+                if search.seen.insert(e.to.clone()) {
                     parent.insert(e.to.clone(), (at.clone(), threat_ids, e.description));
                     queue.push_back(e.to);
                 }
             }
         }
-        for target in seen.iter().filter(|f| **f != entry) {
+        for target in search.seen.iter().filter(|f| **f != entry) {
             let Some(base) = target_severity(target, &entry) else {
                 continue;
             };

@@ -1,6 +1,7 @@
 //! Severity in context: the same weakness is worse on an internet-facing service that holds
 //! credentials than on an internal job that holds none.
 
+use crate::index::resource_nodes;
 use std::collections::BTreeSet;
 use stridemap_model::architecture::{ArchitectureGraph, Exposure, Role};
 use stridemap_model::{Group, Severity};
@@ -31,13 +32,19 @@ fn lower(s: Severity) -> Severity {
 }
 
 impl<'a> Context<'a> {
-    /// `secret_findings`: (affected resources, affected components) of every secrets finding.
-    pub fn new(arch: &'a ArchitectureGraph, secret_findings: &[(&[String], &[String])]) -> Self {
+    /// `secret_findings`: (affected resources, affected components, file) of every secrets
+    /// finding.
+    pub fn new(
+        arch: &'a ArchitectureGraph,
+        secret_findings: &[(&[String], &[String], &str)],
+    ) -> Self {
         let mut credentialed = BTreeSet::new();
-        for (resources, components) in secret_findings {
-            for r in resources.iter() {
-                credentialed.extend(arch.nodes_of_resource(r).iter().cloned());
-            }
+        for (resources, components, file) in secret_findings {
+            credentialed.extend(
+                resource_nodes(arch, resources, file)
+                    .into_iter()
+                    .map(str::to_string),
+            );
             credentialed.extend(
                 components
                     .iter()
@@ -62,16 +69,13 @@ impl<'a> Context<'a> {
         &self,
         group: Group,
         resources: &[String],
+        file: &str,
         base: Severity,
     ) -> (Severity, Option<String>) {
         if !matches!(group, Group::ContainerSecurity | Group::SidecarInit) {
             return (base, None);
         }
-        let nodes: BTreeSet<&str> = resources
-            .iter()
-            .flat_map(|r| self.arch.nodes_of_resource(r))
-            .map(String::as_str)
-            .collect();
+        let nodes = resource_nodes(self.arch, resources, file);
         let mut best: Option<(Severity, String)> = None;
         for id in nodes {
             let Some(n) = self.arch.node(id) else {
@@ -82,13 +86,11 @@ impl<'a> Context<'a> {
             }
             let stores: Vec<&str> = self
                 .arch
-                .flows()
+                .flows_from(id)
                 .filter(|f| {
-                    f.from == id
-                        && self
-                            .arch
-                            .node(&f.to)
-                            .is_some_and(|t| t.role == Role::DataStore)
+                    self.arch
+                        .node(&f.to)
+                        .is_some_and(|t| t.role == Role::DataStore)
                 })
                 .map(|f| f.to.as_str())
                 .collect();

@@ -5,16 +5,49 @@ use std::collections::BTreeSet;
 use stridemap_model::architecture::ArchitectureGraph;
 use stridemap_model::Threat;
 
+/// The nodes of a finding's resources. `Deployment/api` or `ComposeService/postgres` can name
+/// one node per namespace or Compose file: when a resource names several, the ones defined in
+/// `file` (where the finding is) are meant, unless none is.
+pub fn resource_nodes<'g>(
+    arch: &'g ArchitectureGraph,
+    resources: &[String],
+    file: &str,
+) -> BTreeSet<&'g str> {
+    let mut out = BTreeSet::new();
+    for r in resources {
+        let candidates = arch.nodes_of_resource(r);
+        let here: Vec<&str> = if candidates.len() > 1 {
+            candidates
+                .iter()
+                .filter(|id| {
+                    arch.node(id)
+                        .is_some_and(|n| n.sources.iter().any(|s| s.file == file))
+                })
+                .map(String::as_str)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if here.is_empty() {
+            out.extend(candidates.iter().map(String::as_str));
+        } else {
+            out.extend(here);
+        }
+    }
+    out
+}
+
 /// Node ids a threat concerns: the nodes of its affected resources, and components that are
 /// node ids (system-level rules name nodes directly).
 fn threat_nodes(
     arch: &ArchitectureGraph,
     resources: &[String],
     components: &[String],
+    file: &str,
 ) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = resources
-        .iter()
-        .flat_map(|r| arch.nodes_of_resource(r).iter().cloned())
+    let mut out: BTreeSet<String> = resource_nodes(arch, resources, file)
+        .into_iter()
+        .map(str::to_string)
         .collect();
     out.extend(
         components
@@ -30,8 +63,9 @@ pub fn threat_elements(
     arch: &ArchitectureGraph,
     resources: &[String],
     components: &[String],
+    file: &str,
 ) -> Vec<String> {
-    let nodes = threat_nodes(arch, resources, components);
+    let nodes = threat_nodes(arch, resources, components, file);
     let mut out: Vec<String> = nodes.iter().cloned().collect();
     // A threat naming both ends of a flow concerns the flow.
     for from in components.iter().filter(|c| nodes.contains(*c)) {

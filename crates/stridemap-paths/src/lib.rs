@@ -10,7 +10,7 @@ mod index;
 pub use attack::attack_paths;
 pub use context::Context;
 pub use elements::elements;
-pub use index::{threat_elements, ThreatIndex};
+pub use index::{resource_nodes, threat_elements, ThreatIndex};
 
 use stridemap_model::architecture::{ArchNode, ArchitectureGraph};
 use stridemap_model::report::{AttackPath, ElementModel};

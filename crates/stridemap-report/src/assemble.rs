@@ -34,15 +34,16 @@ pub fn assemble(
         point_at_secret(corpus, f);
     }
     // Severity in context: exposure and credentials of the services a finding concerns.
-    let secret_findings: Vec<(&[String], &[String])> = findings
+    let file_of = |f: &Finding| corpus.file(f.locations[0].0).path.as_str();
+    let secret_findings: Vec<(&[String], &[String], &str)> = findings
         .iter()
         .filter(|f| f.rule.group == Group::SecretsManagement)
-        .map(|f| (f.resources.as_slice(), f.components.as_slice()))
+        .map(|f| (f.resources.as_slice(), f.components.as_slice(), file_of(f)))
         .collect();
     let context = stridemap_paths::Context::new(arch, &secret_findings);
     let contextual: Vec<(Severity, Option<String>)> = findings
         .iter()
-        .map(|f| context.adjust(f.rule.group, &f.resources, f.severity))
+        .map(|f| context.adjust(f.rule.group, &f.resources, file_of(f), f.severity))
         .collect();
     let mut findings: Vec<(Finding, Severity, Option<String>)> = findings
         .into_iter()
@@ -53,7 +54,7 @@ pub fn assemble(
             (f, base, why)
         })
         .collect();
-    let path_of = |f: &Finding| corpus.file(f.locations[0].0).path.clone();
+    let path_of = |f: &Finding| corpus.file(f.locations[0].0).path.as_str();
     // A deterministic order, independent of how threads interleaved.
     findings.sort_by(|(a, _, _), (b, _, _)| {
         (
@@ -145,7 +146,12 @@ pub fn assemble(
                 group_name: f.rule.group.title().to_string(),
                 evidence,
                 fingerprint,
-                elements: stridemap_paths::threat_elements(arch, &f.resources, &f.components),
+                elements: stridemap_paths::threat_elements(
+                    arch,
+                    &f.resources,
+                    &f.components,
+                    &corpus.file(f.locations[0].0).path,
+                ),
             }
         })
         .collect::<Vec<_>>();

@@ -2,6 +2,7 @@
 
 use crate::{Finding, Rule, Sink};
 use rayon::prelude::*;
+use std::sync::OnceLock;
 use stridemap_model::architecture::ArchitectureGraph;
 use stridemap_model::Corpus;
 
@@ -10,11 +11,18 @@ pub struct Context<'a> {
     pub corpus: &'a Corpus,
     /// The architecture built from the same corpus.
     pub arch: &'a ArchitectureGraph,
+    /// Kafka broker configurations, worked out once for the several broker rules that read
+    /// them (see `rules::broker::util::kafka_configs`).
+    pub(crate) kafka_configs: OnceLock<Vec<crate::rules::broker::util::KafkaConfig<'a>>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(corpus: &'a Corpus, arch: &'a ArchitectureGraph) -> Self {
-        Context { corpus, arch }
+        Context {
+            corpus,
+            arch,
+            kafka_configs: OnceLock::new(),
+        }
     }
 }
 

@@ -1003,8 +1003,12 @@ fn mounts_config(c: &Container) -> bool {
         .any(|p| p.ends_with(".properties") || p.contains("/config") || p.ends_with("/etc/kafka"))
 }
 
-/// Every Kafka broker configuration in the scan.
-pub fn kafka_configs<'a>(cx: &Context<'a>) -> Vec<KafkaConfig<'a>> {
+/// Every Kafka broker configuration in the scan (computed once per scan).
+pub fn kafka_configs<'c, 'a>(cx: &'c Context<'a>) -> &'c [KafkaConfig<'a>] {
+    cx.kafka_configs.get_or_init(|| find_kafka_configs(cx))
+}
+
+fn find_kafka_configs<'a>(cx: &Context<'a>) -> Vec<KafkaConfig<'a>> {
     let nodes = NodeIndex::new(cx);
     let maps = ConfigMaps::new(cx);
     let users = config_map_users(cx);
@@ -1826,6 +1830,18 @@ pub fn client_settings<'a>(cx: &Context<'a>) -> Vec<ClientSetting<'a>> {
         }
     }
     for cm in cx.corpus.objects_of(&["ConfigMap"]) {
+        // Most ConfigMaps hold no Kafka client setting: skip them before the owner lookups.
+        let relevant = cm.root.get("data").is_some_and(|d| {
+            d.entries().any(|(key, _, value)| {
+                key.ends_with(".properties")
+                    || value
+                        .as_str()
+                        .is_some_and(|v| env_like_client(key, v).is_some())
+            })
+        });
+        if !relevant {
+            continue;
+        }
         let used_by: Vec<&ArchNode> = users_of(&users, cm)
             .iter()
             .filter_map(|o| nodes.of_object(cx, o))

@@ -17,7 +17,7 @@ pub struct Sources<'a> {
 }
 
 impl<'a> Sources<'a> {
-    pub fn new(cx: &'a crate::Context<'a>) -> Self {
+    pub fn new(cx: &crate::Context<'a>) -> Self {
         Sources {
             files: Files::new(cx.corpus),
             owners: s2s::code_owners(cx.arch),
@@ -50,11 +50,10 @@ impl<'a> Sources<'a> {
 }
 
 /// The production source files of the scan with their path.
-pub fn code_files<'a>(
-    cx: &'a crate::Context<'a>,
-) -> impl Iterator<Item = (&'a CodeFacts, &'a str)> {
-    cx.corpus.code.iter().filter_map(move |facts| {
-        let path = cx.corpus.file(facts.file).path.as_str();
+pub fn code_files<'a>(cx: &crate::Context<'a>) -> impl Iterator<Item = (&'a CodeFacts, &'a str)> {
+    let corpus = cx.corpus;
+    corpus.code.iter().filter_map(move |facts| {
+        let path = corpus.file(facts.file).path.as_str();
         (!is_test_path(path)).then_some((facts, path))
     })
 }
