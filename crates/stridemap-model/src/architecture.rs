@@ -193,9 +193,13 @@ pub struct TrustBoundary {
 pub struct ArchitectureGraph {
     pub graph: DiGraph<ArchNode, Flow>,
     pub boundaries: Vec<TrustBoundary>,
-    index: BTreeMap<String, NodeIndex>,
+    /// Node id → graph index (looked up constantly, never iterated: a hash map).
+    index: rustc_hash::FxHashMap<String, NodeIndex>,
     /// Resource id (`Kind/name`) → ids of the nodes it belongs to.
     resource_index: BTreeMap<String, Vec<String>>,
+    /// (resource id, file a node was read from) → node ids, to tell apart nodes that share a
+    /// resource id (`Deployment/postgres` in every namespace).
+    resource_file_index: BTreeMap<(String, String), Vec<String>>,
 }
 
 impl ArchitectureGraph {
@@ -204,15 +208,33 @@ impl ArchitectureGraph {
             return i;
         }
         let id = node.id.clone();
+        // Node ids are unique (checked above), so a node is pushed at most once per key.
         for r in &node.resources {
-            let ids = self.resource_index.entry(r.clone()).or_default();
-            if !ids.contains(&id) {
-                ids.push(id.clone());
+            self.resource_index
+                .entry(r.clone())
+                .or_default()
+                .push(id.clone());
+            let mut files: Vec<&str> = node.sources.iter().map(|s| s.file.as_str()).collect();
+            files.sort_unstable();
+            files.dedup();
+            for f in files {
+                self.resource_file_index
+                    .entry((r.clone(), f.to_string()))
+                    .or_default()
+                    .push(id.clone());
             }
         }
         let i = self.graph.add_node(node);
         self.index.insert(id, i);
         i
+    }
+
+    /// The nodes a resource belongs to that were read from `file`.
+    pub fn nodes_of_resource_in(&self, resource: &str, file: &str) -> &[String] {
+        self.resource_file_index
+            .get(&(resource.to_string(), file.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The nodes a resource (`Deployment/orders`, `ComposeService/db`) belongs to.

@@ -107,6 +107,8 @@ pub struct Corpus {
     pub diagnostics: Vec<Diagnostic>,
     /// Positions in `objects` by kind; built by [`Corpus::index_objects`].
     kind_index: std::collections::BTreeMap<String, Vec<usize>>,
+    /// Positions in `objects` by (kind, name); built by [`Corpus::index_objects`].
+    name_index: std::collections::BTreeMap<(String, String), Vec<usize>>,
 }
 
 /// Longest evidence snippet kept, in characters.
@@ -116,9 +118,27 @@ impl Corpus {
     /// Indexes `objects` by kind; call once after the objects are collected.
     pub fn index_objects(&mut self) {
         self.kind_index.clear();
+        self.name_index.clear();
         for (i, o) in self.objects.iter().enumerate() {
             self.kind_index.entry(o.kind.clone()).or_default().push(i);
+            self.name_index
+                .entry((o.kind.clone(), o.name.clone()))
+                .or_default()
+                .push(i);
         }
+    }
+
+    /// Objects of a kind with a name, in corpus order — without scanning the corpus.
+    pub fn objects_named<'a>(
+        &'a self,
+        kind: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'a K8sObject> + 'a {
+        self.name_index
+            .get(&(kind.to_string(), name.to_string()))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.objects[i])
     }
 
     /// Objects of the given kinds, in corpus order per kind — without scanning the corpus.

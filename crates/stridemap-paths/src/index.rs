@@ -16,22 +16,15 @@ pub fn resource_nodes<'g>(
     let mut out = BTreeSet::new();
     for r in resources {
         let candidates = arch.nodes_of_resource(r);
-        let here: Vec<&str> = if candidates.len() > 1 {
-            candidates
-                .iter()
-                .filter(|id| {
-                    arch.node(id)
-                        .is_some_and(|n| n.sources.iter().any(|s| s.file == file))
-                })
-                .map(String::as_str)
-                .collect()
+        let here = if candidates.len() > 1 {
+            arch.nodes_of_resource_in(r, file)
         } else {
-            Vec::new()
+            &[]
         };
         if here.is_empty() {
             out.extend(candidates.iter().map(String::as_str));
         } else {
-            out.extend(here);
+            out.extend(here.iter().map(String::as_str));
         }
     }
     out

@@ -14,6 +14,8 @@ pub struct Context<'a> {
     /// Kafka broker configurations, worked out once for the several broker rules that read
     /// them (see `rules::broker::util::kafka_configs`).
     pub(crate) kafka_configs: OnceLock<Vec<crate::rules::broker::util::KafkaConfig<'a>>>,
+    /// RBAC bindings by the service accounts they name, for the per-workload RBAC rules.
+    pub(crate) rbac_bindings: OnceLock<crate::rules::rbac::util::BindingsBySubject<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -22,6 +24,7 @@ impl<'a> Context<'a> {
             corpus,
             arch,
             kafka_configs: OnceLock::new(),
+            rbac_bindings: OnceLock::new(),
         }
     }
 }

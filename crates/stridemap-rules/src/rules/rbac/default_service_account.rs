@@ -94,8 +94,7 @@ impl Check for DefaultServiceAccount {
         } else {
             "its pods run"
         };
-        let bindings =
-            bindings_for_service_account(cx.corpus, "default", w.object.namespace.as_deref());
+        let bindings = bindings_for_service_account(cx, "default", w.object.namespace.as_deref());
         let f = on_object(
             out,
             w.object,

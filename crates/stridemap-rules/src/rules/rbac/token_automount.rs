@@ -71,7 +71,7 @@ impl Check for ServiceAccountTokenAutomount {
         if matches!(token, TokenMount::Off | TokenMount::Unknown) {
             return;
         }
-        if !bindings_for_service_account(cx.corpus, sa, w.object.namespace.as_deref()).is_empty() {
+        if !bindings_for_service_account(cx, sa, w.object.namespace.as_deref()).is_empty() {
             return;
         }
         let id = w.object.resource_id();

@@ -2,6 +2,7 @@
 //! the API server's RBAC authorizer matches), which roles a binding points at, and which of its
 //! subjects are workload identities.
 
+use std::collections::BTreeMap;
 use stridemap_model::k8s::{K8sObject, Workload};
 use stridemap_model::{Corpus, Node};
 
@@ -379,8 +380,7 @@ pub fn service_accounts<'a>(
     namespace: Option<&str>,
 ) -> Vec<&'a K8sObject> {
     corpus
-        .objects_of(&["ServiceAccount"])
-        .filter(|o| o.name == name)
+        .objects_named("ServiceAccount", name)
         .filter(|o| namespaces_compatible(o.namespace.as_deref(), namespace))
         .collect()
 }
@@ -581,30 +581,60 @@ pub fn report_workload_grant<'s>(
     f
 }
 
+/// A binding subject that is a service account: (its namespace if written, its name).
+fn service_account_subject<'b>(
+    b: &'b K8sObject,
+    s: &Subject<'b>,
+) -> Option<(Option<&'b str>, &'b str)> {
+    match s.kind {
+        "ServiceAccount" => Some((s.namespace.or(b.namespace.as_deref()), s.name)),
+        "User" => s
+            .name
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|r| r.split_once(':'))
+            .map(|(ns, n)| (Some(ns), n)),
+        _ => None,
+    }
+}
+
+/// Bindings by the name of the service accounts they name as subjects, built once per scan.
+pub type BindingsBySubject<'a> = BTreeMap<&'a str, Vec<&'a K8sObject>>;
+
+pub(crate) fn bindings_by_subject<'a>(corpus: &'a Corpus) -> BindingsBySubject<'a> {
+    let mut out: BindingsBySubject<'a> = BTreeMap::new();
+    for b in corpus.objects_of(BINDING_KINDS).filter(|b| is_binding(b)) {
+        let mut names: Vec<&str> = subjects(b)
+            .iter()
+            .filter_map(|s| service_account_subject(b, s).map(|(_, n)| n))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        for n in names {
+            out.entry(n).or_default().push(b);
+        }
+    }
+    out
+}
+
 /// Bindings of the scan that name the service account `name` of `namespace` as a subject.
 pub fn bindings_for_service_account<'a>(
-    corpus: &'a Corpus,
+    cx: &crate::Context<'a>,
     name: &str,
     namespace: Option<&str>,
 ) -> Vec<&'a K8sObject> {
-    corpus
-        .objects_of(BINDING_KINDS)
-        .filter(|b| is_binding(b))
+    let index = cx
+        .rbac_bindings
+        .get_or_init(|| bindings_by_subject(cx.corpus));
+    index
+        .get(name)
+        .into_iter()
+        .flatten()
+        .copied()
         .filter(|b| {
             subjects(b).iter().any(|s| {
-                let (kind_ok, sa_ns, sa_name) = match s.kind {
-                    "ServiceAccount" => (true, s.namespace.or(b.namespace.as_deref()), s.name),
-                    "User" => match s
-                        .name
-                        .strip_prefix("system:serviceaccount:")
-                        .and_then(|r| r.split_once(':'))
-                    {
-                        Some((ns, n)) => (true, Some(ns), n),
-                        None => (false, None, ""),
-                    },
-                    _ => (false, None, ""),
-                };
-                kind_ok && sa_name == name && namespaces_compatible(sa_ns, namespace)
+                service_account_subject(b, s).is_some_and(|(sa_ns, sa_name)| {
+                    sa_name == name && namespaces_compatible(sa_ns, namespace)
+                })
             })
         })
         .collect()
