@@ -188,11 +188,28 @@ impl<'a> Builder<'a> {
     }
 
     /// An ALLOW AuthorizationPolicy that applies to the node and names its sources.
-    fn authorization_policy(&self, node: usize) -> Option<String> {
+    /// `by_namespace`: positions of the policies that can apply in a namespace (see
+    /// [`Self::authorization_candidates`]).
+    fn authorization_policy(
+        &self,
+        node: usize,
+        by_namespace: &(Vec<usize>, BTreeMap<&str, Vec<usize>>),
+    ) -> Option<String> {
         let n = &self.nodes[node];
-        self.objects("AuthorizationPolicy")
-            .iter()
-            .copied()
+        let policies = self.objects("AuthorizationPolicy");
+        let (anywhere, in_namespace) = by_namespace;
+        let mut candidates: Vec<usize> = match n.namespace.as_deref() {
+            Some(ns) => anywhere
+                .iter()
+                .chain(in_namespace.get(ns).into_iter().flatten())
+                .copied()
+                .collect(),
+            None => (0..policies.len()).collect(),
+        };
+        candidates.sort_unstable();
+        candidates
+            .into_iter()
+            .map(|i| policies[i])
             .filter(|o| mesh::authorization_policy_applies(o, n.namespace.as_deref(), &n.labels))
             .find(|o| {
                 let has_sources = o
@@ -207,15 +224,33 @@ impl<'a> Builder<'a> {
             .map(|o| o.name.clone())
     }
 
+    /// AuthorizationPolicies that can apply anywhere (no namespace, or the mesh root
+    /// namespace) and those of each namespace, by position, so that resolving a node's policy
+    /// does not read every policy of the repository.
+    fn authorization_candidates(&self) -> (Vec<usize>, BTreeMap<&'a str, Vec<usize>>) {
+        let mut anywhere = Vec::new();
+        let mut by_namespace: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
+        for (i, o) in self.objects("AuthorizationPolicy").iter().enumerate() {
+            match o.namespace.as_deref() {
+                Some(ns) if ns != mesh::ISTIO_ROOT_NAMESPACE => {
+                    by_namespace.entry(ns).or_default().push(i)
+                }
+                _ => anywhere.push(i),
+            }
+        }
+        (anywhere, by_namespace)
+    }
+
     fn flow_security(&mut self, meshes: &[Option<Mesh>]) {
         let (tls_off, tls_originated) = self.destination_tls();
         // Without any injection in the repository, sidecars may still be injected on the
         // cluster: a DestinationRule that originates TLS is then taken at its word.
         let mesh_unknown = meshes.iter().all(Option::is_none);
+        let candidates = self.authorization_candidates();
         let authz: Vec<Option<String>> = (0..self.nodes.len())
             .map(|i| {
                 if meshes[i].is_some() {
-                    self.authorization_policy(i)
+                    self.authorization_policy(i, &candidates)
                 } else {
                     None
                 }
