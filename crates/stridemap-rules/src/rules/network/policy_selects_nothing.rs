@@ -55,6 +55,14 @@ impl Check for PolicySelectsNothing {
         let pods = pod_templates(cx.corpus);
         let index = PolicyIndex::from_corpus(cx.corpus);
         let namespaces = workload_namespaces(&pods, &index);
+        let mut pods_by_namespace: std::collections::BTreeMap<Option<&str>, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for (i, pod) in pods.iter().enumerate() {
+            pods_by_namespace
+                .entry(index.resolve(pod.namespace()))
+                .or_default()
+                .push(i);
+        }
         for (i, p) in index.policies.iter().enumerate() {
             let ns = p.namespace.as_deref();
             if p.cluster_wide
@@ -64,8 +72,20 @@ impl Check for PolicySelectsNothing {
             {
                 continue;
             }
-            let hit = pods.iter().any(|pod| {
-                let view = pod.view(&index);
+            // Only pods the policy's namespace can hold are worth asking (an unset namespace on
+            // either side may be any).
+            let candidates: Box<dyn Iterator<Item = &usize>> = match ns {
+                Some(_) => Box::new(
+                    pods_by_namespace
+                        .get(&ns)
+                        .into_iter()
+                        .chain(pods_by_namespace.get(&None))
+                        .flatten(),
+                ),
+                None => Box::new(pods_by_namespace.values().flatten()),
+            };
+            let hit = candidates.into_iter().any(|&i| {
+                let view = pods[i].view(&index);
                 p.applies_to(&view)
             });
             if hit {
