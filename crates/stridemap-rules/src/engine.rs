@@ -16,6 +16,8 @@ pub struct Context<'a> {
     pub(crate) kafka_configs: OnceLock<Vec<crate::rules::broker::util::KafkaConfig<'a>>>,
     /// RBAC bindings by the service accounts they name, for the per-workload RBAC rules.
     pub(crate) rbac_bindings: OnceLock<crate::rules::rbac::util::BindingsBySubject<'a>>,
+    /// ConfigMap data keys, for controller settings asked per Ingress.
+    pub(crate) config_map_keys: OnceLock<crate::rules::gateway::util::ConfigMapKeys<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -25,6 +27,7 @@ impl<'a> Context<'a> {
             arch,
             kafka_configs: OnceLock::new(),
             rbac_bindings: OnceLock::new(),
+            config_map_keys: OnceLock::new(),
         }
     }
 }

@@ -163,7 +163,7 @@ fn names(targets: &[&ArchNode]) -> String {
 
 impl NoRateLimit {
     fn ingresses(&self, cx: &Context, refs: &Refs, out: &mut Sink) {
-        let global = controller_setting(cx.corpus, "http-snippet")
+        let global = controller_setting(cx, "http-snippet")
             .filter(|(_, v)| v.as_str().is_some_and(|s| s.contains("limit_req ")))
             .is_some();
         for o in cx.corpus.objects_of(&["Ingress"]) {

@@ -825,13 +825,30 @@ impl<'a> Refs<'a> {
 
 /// A key of an ingress-nginx controller ConfigMap (any ConfigMap that sets it), with the
 /// ConfigMap.
-pub fn controller_setting<'a>(corpus: &'a Corpus, key: &str) -> Option<(&'a K8sObject, &'a Node)> {
-    corpus.objects_of(&["ConfigMap"]).find_map(|o| {
-        o.root
-            .path(&["data", key])
-            .filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
-            .map(|v| (o, v))
-    })
+pub fn controller_setting<'a>(
+    cx: &crate::Context<'a>,
+    key: &str,
+) -> Option<(&'a K8sObject, &'a Node)> {
+    cx.config_map_keys
+        .get_or_init(|| config_map_keys(cx.corpus))
+        .get(key)
+        .copied()
+}
+
+/// Every ConfigMap data key set to a non-empty value, with the first ConfigMap (in corpus
+/// order) that sets it: asked per Ingress, built once per scan.
+pub type ConfigMapKeys<'a> = std::collections::BTreeMap<&'a str, (&'a K8sObject, &'a Node)>;
+
+fn config_map_keys(corpus: &Corpus) -> ConfigMapKeys<'_> {
+    let mut out = ConfigMapKeys::new();
+    for o in corpus.objects_of(&["ConfigMap"]) {
+        for (key, _, v) in o.root.get("data").into_iter().flat_map(|d| d.entries()) {
+            if v.as_str().is_some_and(|t| !t.trim().is_empty()) {
+                out.entry(key).or_insert((o, v));
+            }
+        }
+    }
+    out
 }
 
 /// Annotations that authenticate requests at the ingress, with a test on their value.
@@ -887,7 +904,7 @@ pub fn ingress_auth(cx: &Context, refs: &Refs, o: &K8sObject) -> Option<String> 
     }
     let class = ingress_class(o).unwrap_or_default();
     if o.annotation("nginx.ingress.kubernetes.io/enable-global-auth") != Some("false") {
-        if let Some((cm, _)) = controller_setting(cx.corpus, "global-auth-url") {
+        if let Some((cm, _)) = controller_setting(cx, "global-auth-url") {
             if class.is_empty() || class.contains("nginx") {
                 return Some(format!("global-auth-url in ConfigMap {}", cm.name));
             }
