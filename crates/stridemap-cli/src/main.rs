@@ -3,18 +3,34 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use stridemap_ingest::{Options, WalkOptions};
+use stridemap_model::Severity;
 use stridemap_report::{json, markdown, rules_doc, text};
 
 #[derive(Parser)]
 #[command(
     name = "stridemap",
     version,
-    about = "Threat-model microservice and cloud-native systems straight from their repository"
+    about = "Threat-model microservice and cloud-native systems straight from their repository",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// Exit codes, for scripts and CI.
+const EXIT_CODES: &str = "Exit codes:
+  0  no threat at or above the --fail-on threshold
+  1  threats at or above the threshold were found
+  2  usage or configuration error
+  3  the scan could not complete (missing or unreadable path, output not writable)";
+
+/// The scan found threats at or above the threshold.
+const EXIT_THREATS: u8 = 1;
+/// Usage or configuration error (clap uses 2 for bad arguments too).
+const EXIT_USAGE: u8 = 2;
+/// The scan itself could not complete.
+const EXIT_SCAN_FAILED: u8 = 3;
 
 #[derive(Subcommand)]
 enum Command {
@@ -72,6 +88,33 @@ struct ScanArgs {
     /// Colour in the text format: auto, always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Exit with 1 when a threat at or above this severity is reported [default: high].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+}
+
+/// The lowest severity that makes `scan` exit with 1; `none` never does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -127,7 +170,7 @@ fn main() -> ExitCode {
         } => {
             if !path.exists() {
                 eprintln!("stridemap: {}: no such file or directory", path.display());
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_SCAN_FAILED);
             }
             let arch = stridemap::model(&path, &Options::default());
             let rendered = match format {
@@ -139,7 +182,7 @@ fn main() -> ExitCode {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("stridemap: cannot write {}: {e}", file.display());
-                        ExitCode::from(2)
+                        ExitCode::from(EXIT_SCAN_FAILED)
                     }
                 },
                 None => print_stdout(&rendered),
@@ -158,7 +201,7 @@ fn main() -> ExitCode {
             Some(rule) => print_stdout(&rules_doc::explain(rule)),
             None => {
                 eprintln!("stridemap: no rule `{id}`; `stridemap rules` lists them");
-                ExitCode::from(2)
+                ExitCode::from(EXIT_USAGE)
             }
         },
     }
@@ -172,7 +215,7 @@ fn print_stdout(s: &str) -> ExitCode {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stridemap: cannot write output: {e}");
-            ExitCode::from(2)
+            ExitCode::from(EXIT_SCAN_FAILED)
         }
     }
 }
@@ -183,7 +226,7 @@ fn scan(args: ScanArgs) -> ExitCode {
             "stridemap: {}: no such file or directory",
             args.path.display()
         );
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_SCAN_FAILED);
     }
     if let Some(jobs) = args.jobs {
         // Only fails when a pool already exists, which cannot happen this early.
@@ -234,7 +277,7 @@ fn scan(args: ScanArgs) -> ExitCode {
         Format::Json => json::render(&report),
         Format::Markdown => markdown::render(&report),
     };
-    match &args.output {
+    let written = match &args.output {
         Some(path) => match std::fs::write(path, rendered) {
             Ok(()) => {
                 if !args.quiet {
@@ -248,9 +291,31 @@ fn scan(args: ScanArgs) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("stridemap: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
+                ExitCode::from(EXIT_SCAN_FAILED)
             }
         },
         None => print_stdout(&rendered),
+    };
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    let threshold = args.fail_on.unwrap_or(FailOn::High).threshold();
+    let failing = threshold.map_or(0, |at| {
+        report
+            .threats
+            .iter()
+            .filter(|t| t.severity <= at)
+            .count()
+    });
+    if failing > 0 {
+        if !args.quiet {
+            eprintln!(
+                "stridemap: {failing} threats at or above `{}` severity (exit code 1)",
+                threshold.expect("counted against a threshold")
+            );
+        }
+        ExitCode::from(EXIT_THREATS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
