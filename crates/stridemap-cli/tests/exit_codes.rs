@@ -21,12 +21,22 @@ fn repo_with(file: &str, content: &str) -> tempfile::TempDir {
 
 fn worst_severity(dir: &std::path::Path) -> String {
     let out = stridemap()
-        .args(["scan", dir.to_str().unwrap(), "--format", "json", "--fail-on", "none"])
+        .args([
+            "scan",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    report["threats"][0]["severity"].as_str().unwrap().to_string()
+    report["threats"][0]["severity"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -41,7 +51,11 @@ fn zero_when_nothing_is_reported() {
 #[test]
 fn threshold_decides_between_zero_and_one() {
     let dir = repo_with("web.yaml", LATEST_TAG_POD);
-    assert_eq!(worst_severity(dir.path()), "medium", "the fixture's premise");
+    assert_eq!(
+        worst_severity(dir.path()),
+        "medium",
+        "the fixture's premise"
+    );
     let path = dir.path().to_str().unwrap();
     // Default threshold is `high`: a medium threat passes.
     stridemap().args(["scan", path]).assert().code(0);
@@ -72,7 +86,10 @@ fn two_for_usage_errors() {
         .args(["scan", ".", "--fail-on", "severe"])
         .assert()
         .code(2);
-    stridemap().args(["scan", "--no-such-flag"]).assert().code(2);
+    stridemap()
+        .args(["scan", "--no-such-flag"])
+        .assert()
+        .code(2);
     stridemap().args(["explain", "NOPE-1"]).assert().code(2);
 }
 
