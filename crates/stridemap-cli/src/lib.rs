@@ -88,8 +88,13 @@ pub fn scan_configured(
     apply_severities_and_overrides(&corpus, root, config, &mut findings);
     lap("rules");
     stage("writing the report");
-    let suppressions =
-        Suppressions::collect(&corpus, &|id| stridemap_rules::find_rule(id).is_some());
+    let suppressions = Suppressions::collect(&corpus, &|id| match stridemap_rules::find_rule(id) {
+        Some(_) => Ok(()),
+        None => Err(config::did_you_mean(config::suggest(
+            id,
+            stridemap_rules::registry().iter().map(|r| r.meta().id),
+        ))),
+    });
     let report = stridemap_report::assemble_with(
         &corpus,
         &arch,

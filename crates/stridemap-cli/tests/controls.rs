@@ -531,3 +531,151 @@ fn completions_manual_and_version() {
         .code(2)
         .stderr(predicates::str::contains("did you mean `CTR-PRIVILEGED`?"));
 }
+
+#[test]
+fn suppressions_in_dockerfiles_and_code_use_their_comment_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "# stridemap:ignore[IMG-LATEST-TAG] rebuilt nightly from the vendor's base\nFROM ubuntu:latest\nRUN apt-get update\n",
+    );
+    let secret = "ghp_4bXq9LmN2pR7sT1vW8yZ3cD6fH0jK5aQ2eU9";
+    write(
+        dir.path(),
+        "client.js",
+        &format!("const axios = require(\"axios\");\nconst token = \"{secret}\"; // stridemap:ignore[CODE-HARDCODED-SECRET] test fixture token, revoked\naxios.get(\"http://payments:8080/charge\", {{ headers: {{ Authorization: token }} }});\n"),
+    );
+    // `#` is not a comment in JavaScript: this one must not suppress anything.
+    write(
+        dir.path(),
+        "other.js",
+        &format!(
+            "# stridemap:ignore[CODE-HARDCODED-SECRET] wrong syntax\nconst key = \"{secret}\";\n"
+        ),
+    );
+    let (report, _, _) = scan(dir.path(), &["--fail-on", "none"]);
+    let found: Vec<(String, String)> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["rule"].as_str().unwrap().to_string(),
+                t["evidence"][0]["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        !found.contains(&("IMG-LATEST-TAG".into(), "Dockerfile".into())),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains(&("CODE-HARDCODED-SECRET".into(), "client.js".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("CODE-HARDCODED-SECRET".into(), "other.js".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("DKR-MISSING-USER".into(), "Dockerfile".into())),
+        "other rules still run: {found:?}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 2);
+}
+
+#[test]
+fn unknown_rule_in_a_suppression_is_a_warning_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "agent.yaml",
+        &PRIVILEGED_POD.replace(
+            "privileged: true\n",
+            "privileged: true  # stridemap:ignore[CTR-PRIVILEDGED] typo\n",
+        ),
+    );
+    let (report, stderr, _) = scan(dir.path(), &[]);
+    assert_eq!(report["summary"]["suppressed"], 0);
+    assert!(
+        stderr.contains("warning[suppression-unknown-rule]: agent.yaml:10")
+            && stderr.contains("did you mean `CTR-PRIVILEGED`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn crown_jewels_become_attack_path_targets() {
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let targets = |args: &[&str]| -> Vec<(String, String)> {
+        let (report, _, _) = scan(&shop, args);
+        report["attack_paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["target"].as_str().unwrap().to_string(),
+                    p["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let plain = targets(&["-q", "--no-config"]);
+    assert!(!plain.iter().any(|(t, _)| t == "topic:kafka"), "{plain:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("stridemap.toml");
+    fs::write(&config, "[architecture]\ncrown-jewels = [\"kafka\"]\n").unwrap();
+    let declared = targets(&["-q", "--config", config.to_str().unwrap()]);
+    assert!(
+        declared.contains(&("topic:kafka".to_string(), "critical".to_string())),
+        "{declared:?}"
+    );
+}
+
+#[test]
+fn a_declared_entry_point_opens_a_path_from_the_internet() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  worker:\n    build: ./worker\n",
+    );
+    write(
+        dir.path(),
+        "worker/app.py",
+        "import pickle\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n@app.route(\"/jobs\", methods=[\"POST\"])\ndef jobs():\n    return str(pickle.loads(request.get_data()))\n",
+    );
+    let paths = |report: &Value| -> Vec<String> {
+        report["attack_paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["severity"].as_str().unwrap(),
+                    p["title"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    write(
+        dir.path(),
+        "stridemap.toml",
+        "[architecture]\ncrown-jewels = [\"worker\"]\n",
+    );
+    let (internal, _, _) = scan(dir.path(), &[]);
+    assert_eq!(paths(&internal), Vec::<String>::new(), "no way in yet");
+    write(
+        dir.path(),
+        "stridemap.toml",
+        "[architecture]\nentry-points = [\"worker\"]\ncrown-jewels = [\"worker\"]\n",
+    );
+    let (exposed, _, _) = scan(dir.path(), &[]);
+    assert_eq!(
+        paths(&exposed),
+        vec!["critical the internet → a shell in worker"]
+    );
+}

@@ -103,8 +103,9 @@ fn parse_comment(line: &str, marker: &str) -> Option<(Vec<String>, Option<String
 
 impl Suppressions {
     /// Reads the suppression comments of every file and the `stridemap.io/ignore` annotations
-    /// of every Kubernetes object. `known_rule` says whether an id names a rule.
-    pub fn collect(corpus: &Corpus, known_rule: &dyn Fn(&str) -> bool) -> Self {
+    /// of every Kubernetes object. `check_rule` returns `Err(hint)` for an id that names no
+    /// rule (the hint may suggest one).
+    pub fn collect(corpus: &Corpus, check_rule: &dyn Fn(&str) -> Result<(), String>) -> Self {
         let mut out = Suppressions::default();
         // Objects by file, with the lines they span: a comment above an object's first line
         // covers the whole object.
@@ -170,7 +171,7 @@ impl Suppressions {
                 }
                 out.add(
                     corpus,
-                    known_rule,
+                    check_rule,
                     rules,
                     reason,
                     "comment",
@@ -192,7 +193,7 @@ impl Suppressions {
             let (rules, reason) = ids_and_reason(value);
             out.add(
                 corpus,
-                known_rule,
+                check_rule,
                 rules,
                 reason,
                 "annotation",
@@ -207,7 +208,7 @@ impl Suppressions {
     fn add(
         &mut self,
         corpus: &Corpus,
-        known_rule: &dyn Fn(&str) -> bool,
+        check_rule: &dyn Fn(&str) -> Result<(), String>,
         rules: Vec<String>,
         reason: Option<String>,
         via: &'static str,
@@ -226,11 +227,13 @@ impl Suppressions {
             ));
             return;
         }
-        for id in rules.iter().filter(|id| !known_rule(id)) {
-            self.diagnostics.push(warn(
-                "suppression-unknown-rule",
-                format!("suppression names `{id}`, which is not a rule id"),
-            ));
+        for id in &rules {
+            if let Err(hint) = check_rule(id) {
+                self.diagnostics.push(warn(
+                    "suppression-unknown-rule",
+                    format!("suppression names `{id}`, which is not a rule id{hint}"),
+                ));
+            }
         }
         if reason.is_none() {
             self.diagnostics.push(warn(
