@@ -679,3 +679,41 @@ fn a_declared_entry_point_opens_a_path_from_the_internet() {
         vec!["critical the internet → a shell in worker"]
     );
 }
+
+#[test]
+fn pipeline_fingerprints_survive_commands_added_to_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = "name: deploy\non:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-24.04\n    steps:\n      - name: Login\n        run: |\n          docker login registry.example.com -u ci -p \"${{ secrets.REGISTRY_PASSWORD }}\"\n";
+    write(dir.path(), ".github/workflows/deploy.yml", workflow);
+    let prints = |dir: &Path| -> Vec<(String, String)> {
+        let (report, _, _) = scan(dir, &[]);
+        let mut v: Vec<(String, String)> = report["threats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["rule"] == "CICD-SECRET-EXPOSED")
+            .map(|t| {
+                (
+                    t["rule"].as_str().unwrap().to_string(),
+                    t["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = prints(dir.path());
+    assert!(
+        !before.is_empty(),
+        "the premise: the secret on the command line is found"
+    );
+    write(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        &workflow.replace(
+            "        run: |\n",
+            "        run: |\n          echo logging in\n          df -h\n",
+        ),
+    );
+    assert_eq!(before, prints(dir.path()));
+}
