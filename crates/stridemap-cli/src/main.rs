@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use stridemap::config::{self, Config, FailOn};
 use stridemap_ingest::{Options, WalkOptions};
+use stridemap_model::Severity;
 use stridemap_report::{json, markdown, rules_doc, text};
 
 #[derive(Parser)]
@@ -73,6 +74,9 @@ enum Command {
         new: PathBuf,
         #[arg(short, long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+        /// Exit with 1 when a new threat is at or above this severity [default: none].
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
     },
     /// Print the JSON Schema of a document stridemap writes.
     Schema {
@@ -280,7 +284,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Init { dir, force } => init(&dir, force),
-        Command::Diff { old, new, format } => diff(&old, &new, format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on,
+        } => diff(&old, &new, format, fail_on.unwrap_or(FailOn::None)),
         Command::Schema {
             document: SchemaDocument::Report,
         } => {
@@ -343,20 +352,41 @@ fn read_report(path: &std::path::Path) -> Result<serde_json::Value, ExitCode> {
     })
 }
 
-fn diff(old: &std::path::Path, new: &std::path::Path, format: DiffFormat) -> ExitCode {
+fn diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: DiffFormat,
+    fail_on: FailOn,
+) -> ExitCode {
     let (old, new) = match (read_report(old), read_report(new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(code), _) | (_, Err(code)) => return code,
     };
-    match stridemap_report::baseline::diff(&old, &new) {
-        Ok(d) => print_stdout(&match format {
-            DiffFormat::Text => d.to_text(),
-            DiffFormat::Json => d.to_json(),
-        }),
+    let d = match stridemap_report::baseline::diff(&old, &new) {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("stridemap: {e}");
-            ExitCode::from(EXIT_USAGE)
+            return ExitCode::from(EXIT_USAGE);
         }
+    };
+    let printed = print_stdout(&match format {
+        DiffFormat::Text => d.to_text(),
+        DiffFormat::Json => d.to_json(),
+    });
+    if printed != ExitCode::SUCCESS {
+        return printed;
+    }
+    let failing = fail_on.threshold().map_or(0, |at| {
+        d.new_threats
+            .iter()
+            .filter_map(|t| serde_json::from_value::<Severity>(t["severity"].clone()).ok())
+            .filter(|s| *s <= at)
+            .count()
+    });
+    if failing > 0 {
+        ExitCode::from(EXIT_THREATS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

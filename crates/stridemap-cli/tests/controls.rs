@@ -75,6 +75,12 @@ fn inline_comment_suppresses_and_is_counted() {
     assert_eq!(entry["reason"], "the node agent manages the host");
     assert_eq!(entry["suppressed_at"], "agent.yaml:10");
     assert!(!stderr.contains("suppression-without-reason"), "{stderr}");
+    let text = stridemap().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("Not shown: 1 suppressed by comments or annotations."),
+        "{text}"
+    );
 }
 
 #[test]
@@ -184,6 +190,20 @@ fn baseline_hides_known_threats_even_when_lines_move() {
     assert_eq!(again["threats"].as_array().unwrap().len(), 0);
     assert_eq!(again["summary"]["baselined"], first["summary"]["total"]);
     assert_eq!(code, 0);
+    let text = stridemap()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--baseline", b])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "Not shown: {} already in the baseline.",
+            first["summary"]["total"]
+        )),
+        "{text}"
+    );
 
     // Moved lines, comments, reformatting: still nothing new.
     let moved = format!(
@@ -298,10 +318,43 @@ fn diff_of_two_reports() {
     assert!(names("new_threats").contains(&"CTR-HOST-PID".to_string()));
     assert!(names("fixed_threats").contains(&"CTR-PRIVILEGED".to_string()));
     assert!(names("unchanged_threats").contains(&"IMG-NO-DIGEST".to_string()));
+    // In CI: fail only on what is new. The new CTR-HOST-PID is not critical, so only a lower
+    // threshold fails.
+    let with_threshold = |at: &str| {
+        stridemap()
+            .args([
+                "diff",
+                old.to_str().unwrap(),
+                new.to_str().unwrap(),
+                "--fail-on",
+                at,
+            ])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(with_threshold("critical"), Some(0));
+    assert_eq!(with_threshold("low"), Some(1));
+    // The other way round, the only new threat is the critical CTR-PRIVILEGED.
+    stridemap()
+        .args([
+            "diff",
+            new.to_str().unwrap(),
+            old.to_str().unwrap(),
+            "--fail-on",
+            "critical",
+        ])
+        .assert()
+        .code(1);
     stridemap()
         .args(["diff", old.to_str().unwrap(), "/no/such/report.json"])
         .assert()
         .code(3);
+    stridemap()
+        .args(["diff", old.to_str().unwrap(), "/dev/null"])
+        .assert()
+        .code(2);
 }
 
 #[test]
