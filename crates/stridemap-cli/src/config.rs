@@ -418,6 +418,16 @@ mod tests {
     }
 
     #[test]
+    fn enable_keeps_only_what_it_names_and_disable_still_wins() {
+        let c = parse(
+            "[rules]\nenable = [\"secrets-management\", \"CTR-PRIVILEGED\"]\ndisable = [\"SEC-ENV-CREDENTIAL\"]\n",
+        )
+        .unwrap();
+        assert!(c.runs("CTR-PRIVILEGED") && c.runs("SEC-SECRET-ENV-VAR"));
+        assert!(!c.runs("CTR-HOST-PID") && !c.runs("SEC-ENV-CREDENTIAL"));
+    }
+
+    #[test]
     fn errors_name_file_line_and_key() {
         let e =
             parse("fail-on = \"high\"\n\n[rules]\ndisable = [\"CTR-PRIVILEDGED\"]\n").unwrap_err();

@@ -37,6 +37,7 @@ const EXIT_SCAN_FAILED: u8 = 3;
 #[derive(Subcommand)]
 enum Command {
     /// Scan a repository (or one file) and report STRIDE threats.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Print the data-flow diagram of the discovered architecture.
     Graph {

@@ -91,6 +91,11 @@ fn two_for_usage_errors() {
         .assert()
         .code(2);
     stridemap().args(["explain", "NOPE-1"]).assert().code(2);
+    stridemap()
+        .args(["scan", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("3  the scan could not complete"));
 }
 
 #[test]
