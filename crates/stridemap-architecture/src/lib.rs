@@ -29,6 +29,43 @@ pub fn build(corpus: &Corpus) -> ArchitectureGraph {
     b.finish()
 }
 
+/// Applies what the user declares about the system (stridemap.toml's `[architecture]`) over
+/// what the model inferred: `entry_points` become reachable from the internet, `crown_jewels`
+/// become targets of attack paths. Names are node ids or node names; the names that match no
+/// node are returned.
+pub fn declare(
+    arch: &mut ArchitectureGraph,
+    entry_points: &[String],
+    crown_jewels: &[String],
+) -> Vec<String> {
+    let mut unknown = Vec::new();
+    for (names, what) in [(entry_points, "entry-point"), (crown_jewels, "crown-jewel")] {
+        for name in names {
+            let id = match arch.node(name) {
+                Some(n) => Some(n.id.clone()),
+                None => {
+                    let mut by_name = arch.nodes().filter(|n| n.name == *name);
+                    match (by_name.next(), by_name.next()) {
+                        (Some(n), None) => Some(n.id.clone()),
+                        _ => None,
+                    }
+                }
+            };
+            let Some(node) = id.and_then(|id| arch.node_mut(&id)) else {
+                unknown.push(name.clone());
+                continue;
+            };
+            if !node.declared.iter().any(|d| d == what) {
+                node.declared.push(what.to_string());
+            }
+            if what == "entry-point" {
+                node.exposure = stridemap_model::architecture::Exposure::Internet;
+            }
+        }
+    }
+    unknown
+}
+
 /// The Kubernetes resource an entry-point node stands for (`ingress/shop` → `Ingress/shop`).
 fn entry_resource(kind: &str, name: &str) -> Option<String> {
     let object = name.split_once('/').map(|(_, n)| n)?;

@@ -1,24 +1,43 @@
 use clap::{Parser, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use stridemap::config::{self, Config, FailOn};
 use stridemap_ingest::{Options, WalkOptions};
+use stridemap_model::Severity;
 use stridemap_report::{json, markdown, rules_doc, text};
 
 #[derive(Parser)]
 #[command(
     name = "stridemap",
     version,
-    about = "Threat-model microservice and cloud-native systems straight from their repository"
+    about = "Threat-model microservice and cloud-native systems straight from their repository",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Exit codes, for scripts and CI.
+const EXIT_CODES: &str = "Exit codes:
+  0  no threat at or above the --fail-on threshold
+  1  threats at or above the threshold were found
+  2  usage or configuration error
+  3  the scan could not complete (missing or unreadable path, output not writable)";
+
+/// The scan found threats at or above the threshold.
+const EXIT_THREATS: u8 = 1;
+/// Usage or configuration error (clap uses 2 for bad arguments too).
+const EXIT_USAGE: u8 = 2;
+/// The scan itself could not complete.
+const EXIT_SCAN_FAILED: u8 = 3;
+
 #[derive(Subcommand)]
 enum Command {
     /// Scan a repository (or one file) and report STRIDE threats.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Print the data-flow diagram of the discovered architecture.
     Graph {
@@ -41,6 +60,49 @@ enum Command {
         /// Rule id, e.g. CTR-PRIVILEGED.
         id: String,
     },
+    /// Write a commented stridemap.toml.
+    Init {
+        /// Directory to write it in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing stridemap.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compare two JSON reports: new, fixed and unchanged threats and attack paths.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(short, long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit with 1 when a new threat is at or above this severity [default: none].
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+    },
+    /// Print the JSON Schema of a document stridemap writes.
+    Schema {
+        #[arg(value_enum)]
+        document: SchemaDocument,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaDocument {
+    /// The report of `scan --format json`.
+    Report,
 }
 
 #[derive(clap::Args)]
@@ -72,6 +134,26 @@ struct ScanArgs {
     /// Colour in the text format: auto, always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Exit with 1 when a threat at or above this severity is reported [default: the
+    /// configuration's `fail-on`, else high].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Configuration file [default: the first stridemap.toml or .stridemap.toml found from the
+    /// scanned path upwards].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Report only threats whose fingerprint is not in this baseline (or JSON report).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record the fingerprints of the threats found, for a later --baseline.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Warn about inline suppressions that match no finding.
+    #[arg(long)]
+    report_unused_suppressions: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -116,8 +198,45 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("`{s}` is not a size (examples: 500000, 512K, 8M)"))
 }
 
+/// The version, with the rule set it carries: how many rules and a digest of their ids and
+/// metadata, so two builds with the same version but different rules tell themselves apart.
+fn long_version() -> String {
+    use sha2::{Digest, Sha256};
+    let mut lines: Vec<String> = stridemap_rules::registry()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            format!(
+                "{}|{}|{}|{}|{}|{:?}",
+                m.id,
+                m.title,
+                m.group.number(),
+                m.stride,
+                m.severity,
+                m.cwe
+            )
+        })
+        .collect();
+    lines.sort();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
+    let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{} (rule set {short}, {} rules)",
+        env!("CARGO_PKG_VERSION"),
+        lines.len()
+    )
+}
+
+fn cli_command() -> clap::Command {
+    use clap::CommandFactory;
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    Cli::command().version(VERSION.get_or_init(long_version).as_str())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::FromArgMatches;
+    let matches = cli_command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Graph {
@@ -127,7 +246,7 @@ fn main() -> ExitCode {
         } => {
             if !path.exists() {
                 eprintln!("stridemap: {}: no such file or directory", path.display());
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_SCAN_FAILED);
             }
             let arch = stridemap::model(&path, &Options::default());
             let rendered = match format {
@@ -139,7 +258,7 @@ fn main() -> ExitCode {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("stridemap: cannot write {}: {e}", file.display());
-                        ExitCode::from(2)
+                        ExitCode::from(EXIT_SCAN_FAILED)
                     }
                 },
                 None => print_stdout(&rendered),
@@ -157,10 +276,118 @@ fn main() -> ExitCode {
         Command::Explain { id } => match stridemap_rules::find_rule(&id) {
             Some(rule) => print_stdout(&rules_doc::explain(rule)),
             None => {
-                eprintln!("stridemap: no rule `{id}`; `stridemap rules` lists them");
-                ExitCode::from(2)
+                let ids = stridemap_rules::registry().iter().map(|r| r.meta().id);
+                eprintln!(
+                    "stridemap: no rule `{id}`{}; `stridemap rules` lists them",
+                    config::did_you_mean(config::suggest(&id, ids))
+                );
+                ExitCode::from(EXIT_USAGE)
             }
         },
+        Command::Init { dir, force } => init(&dir, force),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on,
+        } => diff(&old, &new, format, fail_on.unwrap_or(FailOn::None)),
+        Command::Schema {
+            document: SchemaDocument::Report,
+        } => {
+            // The contract of what stridemap writes: fields it omits when empty are optional.
+            let schema = schemars::generate::SchemaSettings::draft2020_12()
+                .for_serialize()
+                .into_generator()
+                .into_root_schema_for::<stridemap_model::Report>();
+            let mut out = serde_json::to_string_pretty(&schema).expect("schema serialises");
+            out.push('\n');
+            print_stdout(&out)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cli_command(), "stridemap", &mut out);
+            print_stdout(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cli_command()).render(&mut out) {
+                Ok(()) => print_stdout(&String::from_utf8_lossy(&out)),
+                Err(e) => {
+                    eprintln!("stridemap: cannot render the manual page: {e}");
+                    ExitCode::from(EXIT_SCAN_FAILED)
+                }
+            }
+        }
+    }
+}
+
+fn init(dir: &std::path::Path, force: bool) -> ExitCode {
+    let path = dir.join(config::FILE_NAMES[0]);
+    if path.exists() && !force {
+        eprintln!(
+            "stridemap: {} already exists; --force replaces it",
+            path.display()
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    match std::fs::write(&path, config::TEMPLATE) {
+        Ok(()) => {
+            eprintln!("stridemap: wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("stridemap: cannot write {}: {e}", path.display());
+            ExitCode::from(EXIT_SCAN_FAILED)
+        }
+    }
+}
+
+fn read_report(path: &std::path::Path) -> Result<serde_json::Value, ExitCode> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("stridemap: cannot read {}: {e}", path.display());
+        ExitCode::from(EXIT_SCAN_FAILED)
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        eprintln!("stridemap: {}: not a JSON report ({e})", path.display());
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+fn diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: DiffFormat,
+    fail_on: FailOn,
+) -> ExitCode {
+    let (old, new) = match (read_report(old), read_report(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let d = match stridemap_report::baseline::diff(&old, &new) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let printed = print_stdout(&match format {
+        DiffFormat::Text => d.to_text(),
+        DiffFormat::Json => d.to_json(),
+    });
+    if printed != ExitCode::SUCCESS {
+        return printed;
+    }
+    let failing = fail_on.threshold().map_or(0, |at| {
+        d.new_threats
+            .iter()
+            .filter_map(|t| serde_json::from_value::<Severity>(t["severity"].clone()).ok())
+            .filter(|s| *s <= at)
+            .count()
+    });
+    if failing > 0 {
+        ExitCode::from(EXIT_THREATS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -172,7 +399,7 @@ fn print_stdout(s: &str) -> ExitCode {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stridemap: cannot write output: {e}");
-            ExitCode::from(2)
+            ExitCode::from(EXIT_SCAN_FAILED)
         }
     }
 }
@@ -183,7 +410,7 @@ fn scan(args: ScanArgs) -> ExitCode {
             "stridemap: {}: no such file or directory",
             args.path.display()
         );
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_SCAN_FAILED);
     }
     if let Some(jobs) = args.jobs {
         // Only fails when a pool already exists, which cannot happen this early.
@@ -191,13 +418,49 @@ fn scan(args: ScanArgs) -> ExitCode {
             .num_threads(jobs.max(1))
             .build_global();
     }
-    let options = Options {
-        walk: WalkOptions {
-            no_ignore: args.no_ignore,
-            exclude: args.exclude.clone(),
+    let config_file = match (&args.config, args.no_config) {
+        (Some(file), _) => Some(file.clone()),
+        (None, true) => None,
+        (None, false) => Config::find(&args.path),
+    };
+    let config = match config_file.as_deref().map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let baseline: Option<BTreeSet<String>> = match &args.baseline {
+        None => None,
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) => match stridemap_report::baseline::read(&text) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    eprintln!("stridemap: {}: {e}", file.display());
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            },
+            Err(e) => {
+                eprintln!("stridemap: cannot read {}: {e}", file.display());
+                return ExitCode::from(EXIT_SCAN_FAILED);
+            }
         },
-        max_file_size: args.max_file_size,
-        ..Options::default()
+    };
+    let options = stridemap::with_config_excludes(
+        Options {
+            walk: WalkOptions {
+                no_ignore: args.no_ignore,
+                exclude: args.exclude.clone(),
+                config_exclude: None,
+            },
+            max_file_size: args.max_file_size,
+            ..Options::default()
+        },
+        &config,
+    );
+    let controls = stridemap::Controls {
+        report_unused_suppressions: args.report_unused_suppressions,
+        baseline: baseline.as_ref(),
     };
     // A spinner only where a person watches: stderr is a terminal and not silenced.
     let spinner = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
@@ -205,13 +468,26 @@ fn scan(args: ScanArgs) -> ExitCode {
         pb.enable_steady_tick(std::time::Duration::from_millis(120));
         pb
     });
-    let report = stridemap::scan_with_progress(&args.path, &options, |stage| {
+    let report = stridemap::scan_configured(&args.path, &options, &config, &controls, |stage| {
         if let Some(pb) = &spinner {
             pb.set_message(stage.to_string());
         }
     });
     if let Some(pb) = spinner {
         pb.finish_and_clear();
+    }
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if let Some(file) = &args.write_baseline {
+        if let Err(e) = std::fs::write(file, stridemap_report::baseline::write(&report)) {
+            eprintln!("stridemap: cannot write {}: {e}", file.display());
+            return ExitCode::from(EXIT_SCAN_FAILED);
+        }
     }
 
     if !args.quiet {
@@ -234,7 +510,7 @@ fn scan(args: ScanArgs) -> ExitCode {
         Format::Json => json::render(&report),
         Format::Markdown => markdown::render(&report),
     };
-    match &args.output {
+    let written = match &args.output {
         Some(path) => match std::fs::write(path, rendered) {
             Ok(()) => {
                 if !args.quiet {
@@ -248,9 +524,31 @@ fn scan(args: ScanArgs) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("stridemap: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
+                ExitCode::from(EXIT_SCAN_FAILED)
             }
         },
         None => print_stdout(&rendered),
+    };
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    let threshold = args
+        .fail_on
+        .or(config.fail_on)
+        .unwrap_or(FailOn::High)
+        .threshold();
+    let failing = threshold.map_or(0, |at| {
+        report.threats.iter().filter(|t| t.severity <= at).count()
+    });
+    if failing > 0 {
+        if !args.quiet {
+            eprintln!(
+                "stridemap: {failing} threats at or above `{}` severity (exit code 1)",
+                threshold.expect("counted against a threshold")
+            );
+        }
+        ExitCode::from(EXIT_THREATS)
+    } else {
+        ExitCode::SUCCESS
     }
 }

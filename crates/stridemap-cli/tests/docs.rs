@@ -70,3 +70,17 @@ fn readme_attack_path_is_current() {
         "README.md's attack path is not in `cargo run -- scan examples/shop` any more: replace it"
     );
 }
+
+/// The configuration README.md shows is one stridemap accepts.
+#[test]
+fn readme_configuration_is_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let start = readme
+        .find("```toml\n")
+        .expect("README shows a configuration")
+        + "```toml\n".len();
+    let end = start + readme[start..].find("```").expect("block end");
+    stridemap::config::Config::parse(Path::new("README.md"), &readme[start..end])
+        .unwrap_or_else(|e| panic!("README.md's configuration is rejected: {e}"));
+}

@@ -19,6 +19,26 @@ pub struct Candidate {
 pub struct WalkOptions {
     pub no_ignore: bool,
     pub exclude: Vec<String>,
+    /// Excludes from a configuration file, matched against paths relative to its directory.
+    pub config_exclude: Option<RelativeGlobs>,
+}
+
+/// Globs matched against paths relative to `base` (which may be above the scanned root).
+#[derive(Debug, Clone)]
+pub struct RelativeGlobs {
+    pub base: PathBuf,
+    pub globs: globset::GlobSet,
+}
+
+impl RelativeGlobs {
+    /// A matcher for paths under `root`: `None` when `root` is not inside `base`.
+    fn for_root(&self, root: &Path) -> Option<impl Fn(&Path) -> bool + Send + Sync + 'static> {
+        let base = self.base.canonicalize().ok()?;
+        let root = root.canonicalize().ok()?;
+        let prefix = root.strip_prefix(&base).ok()?.to_path_buf();
+        let globs = self.globs.clone();
+        Some(move |rel: &Path| globs.is_match(prefix.join(rel)))
+    }
 }
 
 /// What a file name says about its contents; `None` for files stridemap does not read.
@@ -85,6 +105,15 @@ pub fn discover(
     opts: &WalkOptions,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Candidate> {
+    let config_excluded = opts.config_exclude.as_ref().and_then(|g| {
+        // A single file is matched by its name, from the directory that holds it.
+        let dir = match root.parent() {
+            Some(p) if root.is_file() && p.as_os_str().is_empty() => Path::new("."),
+            Some(p) if root.is_file() => p,
+            _ => root,
+        };
+        g.for_root(dir)
+    });
     if root.is_file() {
         let name = root
             .file_name()
@@ -92,6 +121,12 @@ pub fn discover(
             .unwrap_or_default();
         // A file named explicitly is read as YAML when its name says nothing.
         let kind = kind_from_name(&name).unwrap_or(FileKind::Yaml);
+        if config_excluded
+            .as_ref()
+            .is_some_and(|excluded| excluded(Path::new(&name)))
+        {
+            return Vec::new();
+        }
         return vec![Candidate {
             path: root.to_path_buf(),
             rel: name,
@@ -110,7 +145,15 @@ pub fn discover(
         .git_exclude(!opts.no_ignore)
         .parents(!opts.no_ignore)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry({
+            let root = root.to_path_buf();
+            move |e| {
+                e.file_name() != ".git"
+                    && !config_excluded.as_ref().is_some_and(|excluded| {
+                        e.depth() > 0 && excluded(e.path().strip_prefix(&root).unwrap_or(e.path()))
+                    })
+            }
+        });
     if !opts.exclude.is_empty() {
         let mut overrides = OverrideBuilder::new(root);
         for glob in &opts.exclude {

@@ -19,7 +19,7 @@ use stridemap_model::corpus::FileKind;
 use stridemap_model::report::{Diagnostic, DiagnosticLevel};
 use stridemap_model::{Corpus, FileId, SourceFile};
 
-pub use discover::{Candidate, WalkOptions};
+pub use discover::{Candidate, RelativeGlobs, WalkOptions};
 pub use yaml::YamlLimits;
 
 #[derive(Debug, Clone)]

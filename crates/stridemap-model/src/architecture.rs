@@ -7,7 +7,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Service,
@@ -17,7 +19,19 @@ pub enum Role {
 }
 
 /// How far a service can be reached from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Default,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Exposure {
     /// Reachable from outside the cluster (LoadBalancer, NodePort, Ingress, gateway, host port,
@@ -31,7 +45,7 @@ pub enum Exposure {
 }
 
 /// A place the model learned something from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct SourceRef {
     /// What was read there: `Deployment`, `Service`, `compose`, `code`, `Ingress`…
     pub kind: String,
@@ -40,7 +54,7 @@ pub struct SourceRef {
 }
 
 /// A service, data store, broker, external system or entry point.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ArchNode {
     pub id: String,
     pub name: String,
@@ -83,6 +97,10 @@ pub struct ArchNode {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticated: Option<bool>,
     pub sources: Vec<SourceRef>,
+    /// What the configuration (`stridemap.toml`) declares about the node, overriding what
+    /// the model inferred: `entry-point` (reachable from the internet), `crown-jewel`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<String>,
     /// The resources that make up the node, as threats name them: `Deployment/orders`,
     /// `Service/orders`, `ComposeService/orders`, `Dockerfile/services/orders/Dockerfile`.
     pub resources: Vec<String>,
@@ -122,6 +140,7 @@ impl ArchNode {
             tls: None,
             authenticated: None,
             sources: Vec::new(),
+            declared: Vec::new(),
             resources: Vec::new(),
             port_protocols: BTreeMap::new(),
             labels: BTreeMap::new(),
@@ -131,7 +150,7 @@ impl ArchNode {
 }
 
 /// A data flow between two nodes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Flow {
     pub id: String,
     pub from: String,
@@ -165,7 +184,9 @@ pub struct Flow {
     pub loc: Option<(crate::corpus::FileId, Location)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum BoundaryKind {
     /// Between the internet and the system's entry points.
@@ -179,7 +200,7 @@ pub enum BoundaryKind {
     ComposeNetwork,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrustBoundary {
     pub id: String,
     pub kind: BoundaryKind,
@@ -251,6 +272,16 @@ impl ArchitectureGraph {
 
     pub fn node(&self, id: &str) -> Option<&ArchNode> {
         self.node_index(id).map(|i| &self.graph[i])
+    }
+
+    pub fn node_mut(&mut self, id: &str) -> Option<&mut ArchNode> {
+        self.node_index(id).map(|i| &mut self.graph[i])
+    }
+
+    /// Whether the configuration declared this about the node (`entry-point`, `crown-jewel`).
+    pub fn is_declared(&self, id: &str, what: &str) -> bool {
+        self.node(id)
+            .is_some_and(|n| n.declared.iter().any(|d| d == what))
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = &ArchNode> {
@@ -340,7 +371,7 @@ impl ArchitectureGraph {
 }
 
 /// The `architecture` section of the report.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Architecture {
     pub services: Vec<ArchNode>,
     pub data_stores: Vec<ArchNode>,

@@ -19,7 +19,9 @@ impl Location {
 
 /// One place in the repository that shows a threat. `file` is relative to the scanned root;
 /// `snippet` is the source line, with any secret value replaced by a redaction marker.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Evidence {
     pub file: String,
     pub line: u32,

@@ -6,7 +6,7 @@ use crate::rule::{Group, Severity, Stride};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub tool: ToolInfo,
     pub target: String,
@@ -17,17 +17,36 @@ pub struct Report {
     /// threatened, mitigated or unknown.
     pub elements: Vec<ElementModel>,
     pub summary: Summary,
+    /// Findings that inline comments or `stridemap.io/ignore` annotations suppress, with the
+    /// reason given; they are in neither `threats` nor `attack_paths`.
+    pub suppressed: Vec<SuppressedThreat>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A finding left out of the report on purpose, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+pub struct SuppressedThreat {
+    pub rule: String,
+    pub title: String,
+    pub severity: Severity,
+    pub file: String,
+    pub line: u32,
+    /// `comment` (`stridemap:ignore[…]`) or `annotation` (`stridemap.io/ignore`).
+    pub via: String,
+    /// Where the suppression is written.
+    pub suppressed_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
 }
 
 /// A chain of weaknesses from an entry point to something that matters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AttackPath {
     pub id: String,
     pub title: String,
@@ -39,7 +58,7 @@ pub struct AttackPath {
     pub steps: Vec<AttackStep>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AttackStep {
     /// The threat that enables the step (the first of `threat_ids`).
     pub threat_id: String,
@@ -50,7 +69,9 @@ pub struct AttackStep {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Threatened,
@@ -59,7 +80,7 @@ pub enum Verdict {
 }
 
 /// One STRIDE category of one element.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CategoryVerdict {
     pub category: Stride,
     pub status: Verdict,
@@ -71,7 +92,7 @@ pub struct CategoryVerdict {
 }
 
 /// The STRIDE-per-element verdicts of a node or flow of the architecture.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ElementModel {
     /// Node id or flow id.
     pub id: String,
@@ -83,7 +104,7 @@ pub struct ElementModel {
 
 /// One threat, with the fields of the specification's output format plus rule, group, evidence
 /// and fingerprint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Threat {
     pub id: String,
     pub category: Stride,
@@ -111,11 +132,17 @@ pub struct Threat {
     pub elements: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub total: usize,
     pub by_severity: BTreeMap<&'static str, usize>,
     pub by_category: BTreeMap<&'static str, usize>,
+    /// Findings suppressed by comments or annotations (listed in the report's `suppressed`).
+    pub suppressed: usize,
+    /// Threats left out because their fingerprint is in the `--baseline` file (only present
+    /// when one was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baselined: Option<usize>,
 }
 
 impl Summary {
@@ -132,11 +159,15 @@ impl Summary {
             total: threats.len(),
             by_severity,
             by_category,
+            suppressed: 0,
+            baselined: None,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DiagnosticLevel {
     Error,
@@ -145,7 +176,7 @@ pub enum DiagnosticLevel {
 }
 
 /// Something the scan could not read or chose to skip. Never fatal to the scan.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]

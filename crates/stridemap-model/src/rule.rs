@@ -4,7 +4,19 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
@@ -41,7 +53,19 @@ impl fmt::Display for Severity {
 }
 
 /// The six STRIDE categories, spelled as the threat-modelling specification spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Stride {
     Spoofing,
     Tampering,
@@ -150,6 +174,30 @@ impl Group {
 impl Serialize for Group {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u8(self.number())
+    }
+}
+
+impl schemars::JsonSchema for Group {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Group".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "The threat category, numbered 1-10 as the specification numbers them.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10
+        })
+    }
+}
+
+impl Group {
+    /// The group a slug (`container-security`) names, case-insensitively.
+    pub fn from_slug(slug: &str) -> Option<Group> {
+        Group::ALL
+            .into_iter()
+            .find(|g| g.slug().eq_ignore_ascii_case(slug))
     }
 }
 

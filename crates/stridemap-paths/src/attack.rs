@@ -353,6 +353,32 @@ impl<'a> Graph<'a> {
                         ),
                     });
                 }
+                // Entry points the user declared (stridemap.toml) that the model did not see.
+                for target in arch
+                    .nodes()
+                    .filter(|n| arch.is_declared(&n.id, "entry-point"))
+                {
+                    let threats = self.index.on(&target.id, EXPOSURE);
+                    if threats.is_empty() {
+                        continue;
+                    }
+                    let (to, what) = match target.role {
+                        Role::DataStore => (
+                            Foothold::DataStore(target.id.clone()),
+                            "connects straight to",
+                        ),
+                        Role::Broker => (Foothold::Topic(target.id.clone()), "publishes to"),
+                        _ => (Foothold::Container(target.id.clone()), "exploits"),
+                    };
+                    out.push(Edge {
+                        to,
+                        threats,
+                        description: format!(
+                            "reaches {}, a declared internet entry point, and {what} it",
+                            target.id
+                        ),
+                    });
+                }
             }
             Foothold::CiPipeline => {
                 let pipeline = self.index.of_rules(PIPELINE_COMPROMISE);
@@ -575,8 +601,21 @@ impl<'a> Graph<'a> {
 }
 
 /// How bad reaching a foothold is, for the footholds that are targets.
-fn target_severity(target: &Foothold, entry: &Foothold) -> Option<Severity> {
+fn target_severity(
+    arch: &ArchitectureGraph,
+    target: &Foothold,
+    entry: &Foothold,
+) -> Option<Severity> {
     Some(match target {
+        // Whatever the user declared a crown jewel is a target however it is reached.
+        Foothold::Container(s)
+        | Foothold::Control(s)
+        | Foothold::Credentials(s)
+        | Foothold::Topic(s)
+            if arch.is_declared(s, "crown-jewel") =>
+        {
+            Severity::Critical
+        }
         Foothold::ClusterAdmin | Foothold::Host | Foothold::Secrets => Severity::Critical,
         Foothold::DataStore(_) => Severity::Critical,
         Foothold::Control(_) => Severity::High,
@@ -636,7 +675,7 @@ pub(crate) fn attack_paths_indexed<'a>(
             }
         }
         for target in search.seen.iter().filter(|f| **f != entry) {
-            let Some(base) = target_severity(target, &entry) else {
+            let Some(base) = target_severity(arch, target, &entry) else {
                 continue;
             };
             let mut steps = Vec::new();

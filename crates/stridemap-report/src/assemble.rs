@@ -1,9 +1,10 @@
 //! Findings → threats: deduplicated, sorted, numbered, fingerprinted and redacted.
 
+use crate::suppress::Suppressions;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use stridemap_model::architecture::ArchitectureGraph;
-use stridemap_model::report::{Summary, ToolInfo};
+use stridemap_model::report::{Summary, SuppressedThreat, ToolInfo};
 use stridemap_model::{Corpus, Evidence, FileId, Group, InfraType, Report, Severity, Threat};
 use stridemap_rules::secrets::{redact, Redactor, REDACTED};
 use stridemap_rules::Finding;
@@ -24,15 +25,61 @@ fn is_distinctive(secret: &str) -> bool {
     let len = secret.chars().count();
     len >= 12 || (len >= 6 && classes >= 2)
 }
+/// What the user asked of the report besides the findings themselves.
+#[derive(Debug, Default)]
+pub struct AssembleOptions<'a> {
+    /// Inline and annotation suppressions; suppressed findings leave `threats` for `suppressed`.
+    pub suppressions: Option<Suppressions>,
+    /// Warn about suppressions that matched nothing.
+    pub report_unused_suppressions: bool,
+    /// Fingerprints of known threats (`--baseline`): only the others are reported.
+    pub baseline: Option<&'a BTreeSet<String>>,
+}
+
+/// The report of `findings`, with nothing suppressed and no baseline.
 pub fn assemble(
+    corpus: &Corpus,
+    arch: &ArchitectureGraph,
+    findings: Vec<Finding>,
+    target: &str,
+) -> Report {
+    assemble_with(corpus, arch, findings, target, AssembleOptions::default())
+}
+
+pub fn assemble_with(
     corpus: &Corpus,
     arch: &ArchitectureGraph,
     mut findings: Vec<Finding>,
     target: &str,
+    mut options: AssembleOptions,
 ) -> Report {
     for f in findings.iter_mut() {
         point_at_secret(corpus, f);
     }
+    // Suppressed findings go before anything is numbered or correlated, so that they take no
+    // part in attack paths either.
+    let mut suppressed: Vec<SuppressedThreat> = Vec::new();
+    if let Some(suppressions) = options.suppressions.as_mut() {
+        findings.retain(|f| {
+            let (file, loc) = f.locations[0];
+            let Some(s) = suppressions.claim(f.rule.id, file, loc.line) else {
+                return true;
+            };
+            suppressed.push(SuppressedThreat {
+                rule: f.rule.id.to_string(),
+                title: f.title.clone().unwrap_or_else(|| f.rule.title.to_string()),
+                severity: f.severity,
+                file: corpus.file(file).path.clone(),
+                line: loc.line,
+                via: s.via().to_string(),
+                suppressed_at: s.at().to_string(),
+                reason: s.reason().map(str::to_string),
+            });
+            false
+        });
+    }
+    suppressed.sort();
+    suppressed.dedup();
     // Severity in context: exposure and credentials of the services a finding concerns.
     let file_of = |f: &Finding| corpus.file(f.locations[0].0).path.as_str();
     let secret_findings: Vec<(&[String], &[String], &str)> = findings
@@ -43,7 +90,13 @@ pub fn assemble(
     let context = stridemap_paths::Context::new(arch, &secret_findings);
     let contextual: Vec<(Severity, Option<String>)> = findings
         .iter()
-        .map(|f| context.adjust(f.rule.group, &f.resources, file_of(f), f.severity))
+        .map(|f| {
+            if f.severity_configured {
+                (f.severity, Some("severity set by the configuration".into()))
+            } else {
+                context.adjust(f.rule.group, &f.resources, file_of(f), f.severity)
+            }
+        })
         .collect();
     let mut findings: Vec<(Finding, Severity, Option<String>)> = findings
         .into_iter()
@@ -155,7 +208,31 @@ pub fn assemble(
             }
         })
         .collect::<Vec<_>>();
+    let mut threats = threats;
+    let mut baselined = None;
+    if let Some(known) = options.baseline {
+        let before = threats.len();
+        threats.retain(|t| !known.contains(&t.fingerprint));
+        baselined = Some(before - threats.len());
+        // Numbered again so that the ids of what is reported run without gaps.
+        let width = threats.len().to_string().len().max(3);
+        for (i, t) in threats.iter_mut().enumerate() {
+            t.id = format!("THREAT-{:0width$}", i + 1);
+        }
+    }
     let (attack_paths, elements) = correlate(arch, &threats);
+
+    let mut diagnostics = corpus.diagnostics.clone();
+    if let Some(s) = &options.suppressions {
+        diagnostics.extend(s.diagnostics.iter().cloned());
+        if options.report_unused_suppressions {
+            diagnostics.extend(s.unused());
+        }
+        diagnostics.sort();
+    }
+    let mut summary = Summary::of(&threats);
+    summary.suppressed = suppressed.len();
+    summary.baselined = baselined;
 
     Report {
         tool: ToolInfo {
@@ -164,11 +241,12 @@ pub fn assemble(
         },
         target: target.to_string(),
         architecture: arch.to_report(),
-        summary: Summary::of(&threats),
+        summary,
         threats,
         attack_paths,
         elements,
-        diagnostics: corpus.diagnostics.clone(),
+        suppressed,
+        diagnostics,
     }
 }
 

@@ -3,10 +3,12 @@
 //! rendered here too, from the registry.
 
 mod assemble;
+pub mod baseline;
 pub mod graph;
 pub mod json;
 pub mod markdown;
 pub mod rules_doc;
+pub mod suppress;
 pub mod text;
 
-pub use assemble::{assemble, correlate};
+pub use assemble::{assemble, assemble_with, correlate, AssembleOptions};

@@ -88,6 +88,11 @@ pub fn render(report: &Report) -> String {
             s.by_category.get(cat.as_str()).unwrap_or(&0)
         ));
     }
+    let left_out = crate::text::left_out(report);
+    if !left_out.is_empty() {
+        out.push('\n');
+        out.push_str(&left_out);
+    }
     out.push_str(&attack_paths(report));
     out.push_str(&elements(report));
     out.push_str("\n## Threats\n\n");

@@ -264,5 +264,26 @@ pub fn render(report: &Report, color: bool) -> String {
             report.diagnostics.len()
         ));
     }
+    out.push_str(&left_out(report));
     out
+}
+
+/// What the user chose not to see: suppressed findings and threats known from the baseline.
+pub(crate) fn left_out(report: &Report) -> String {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    if s.suppressed > 0 {
+        parts.push(format!(
+            "{} suppressed by comments or annotations",
+            s.suppressed
+        ));
+    }
+    if let Some(n) = s.baselined.filter(|&n| n > 0) {
+        parts.push(format!("{n} already in the baseline"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("Not shown: {}.\n", parts.join("; "))
+    }
 }

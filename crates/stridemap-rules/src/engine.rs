@@ -6,6 +6,27 @@ use std::sync::OnceLock;
 use stridemap_model::architecture::ArchitectureGraph;
 use stridemap_model::Corpus;
 
+/// What the user told the rules about their system (from `stridemap.toml`).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Registries (`registry.example.com`) or repository prefixes (`ghcr.io/acme`) whose
+    /// images the user controls; digest pinning is not demanded of them.
+    pub trusted_registries: Vec<String>,
+}
+
+impl Settings {
+    /// Whether an image reference comes from a trusted registry or repository prefix.
+    pub fn trusts_image(&self, reference: &str) -> bool {
+        let reference = reference.trim();
+        self.trusted_registries.iter().any(|prefix| {
+            let prefix = prefix.trim_end_matches('/');
+            reference
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}
+
 /// What rules may consult besides the document in hand.
 pub struct Context<'a> {
     pub corpus: &'a Corpus,
@@ -18,7 +39,12 @@ pub struct Context<'a> {
     pub(crate) rbac_bindings: OnceLock<crate::rules::rbac::util::BindingsBySubject<'a>>,
     /// ConfigMap data keys, for controller settings asked per Ingress.
     pub(crate) config_map_keys: OnceLock<crate::rules::gateway::util::ConfigMapKeys<'a>>,
+    pub settings: &'a Settings,
 }
+
+static NO_SETTINGS: Settings = Settings {
+    trusted_registries: Vec::new(),
+};
 
 impl<'a> Context<'a> {
     pub fn new(corpus: &'a Corpus, arch: &'a ArchitectureGraph) -> Self {
@@ -28,6 +54,7 @@ impl<'a> Context<'a> {
             kafka_configs: OnceLock::new(),
             rbac_bindings: OnceLock::new(),
             config_map_keys: OnceLock::new(),
+            settings: &NO_SETTINGS,
         }
     }
 }
@@ -44,7 +71,20 @@ fn each_rule(rules: &[&dyn Rule], mut f: impl FnMut(&dyn Rule, &mut Sink)) -> Ve
 
 /// All findings of `rules` on `corpus`, in no particular order (the report sorts them).
 pub fn run(corpus: &Corpus, arch: &ArchitectureGraph, rules: &[&dyn Rule]) -> Vec<Finding> {
-    let cx = Context::new(corpus, arch);
+    run_with(corpus, arch, rules, &NO_SETTINGS)
+}
+
+/// [`run`] with the user's settings.
+pub fn run_with(
+    corpus: &Corpus,
+    arch: &ArchitectureGraph,
+    rules: &[&dyn Rule],
+    settings: &Settings,
+) -> Vec<Finding> {
+    let cx = Context {
+        settings,
+        ..Context::new(corpus, arch)
+    };
     let cx = &cx;
     let objects = corpus.objects.par_iter().flat_map_iter(|object| {
         let workload = object.workload();
@@ -79,4 +119,21 @@ pub fn run(corpus: &Corpus, arch: &ArchitectureGraph, rules: &[&dyn Rule]) -> Ve
         .chain(properties)
         .chain(whole)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn trusted_prefixes_end_at_a_path_separator() {
+        let s = Settings {
+            trusted_registries: vec!["registry.acme.example".into(), "ghcr.io/acme/".into()],
+        };
+        assert!(s.trusts_image("registry.acme.example/shop/api:1.0"));
+        assert!(s.trusts_image("ghcr.io/acme/worker:2"));
+        assert!(!s.trusts_image("registry.acme.example.evil.io/api:1.0"));
+        assert!(!s.trusts_image("ghcr.io/acmecorp/worker:2"));
+        assert!(!s.trusts_image("nginx:1.25"));
+    }
 }

@@ -19,6 +19,9 @@ pub struct Finding {
     /// Secret values this finding exposes: redacted from every output.
     pub secrets: Vec<String>,
     pub infra: InfraType,
+    /// The severity was set by the user's configuration: the report keeps it as it is instead
+    /// of adjusting it to the system's context.
+    pub severity_configured: bool,
 }
 
 impl Finding {
@@ -114,6 +117,7 @@ impl Sink {
                 .first()
                 .copied()
                 .unwrap_or(InfraType::Kubernetes),
+            severity_configured: false,
         });
         self.findings.last_mut().expect("just pushed")
     }

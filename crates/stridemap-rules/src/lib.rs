@@ -13,7 +13,7 @@ pub mod helpers;
 pub mod rules;
 pub mod secrets;
 
-pub use engine::{run, Context};
+pub use engine::{run, run_with, Context, Settings};
 pub use finding::{Finding, Sink};
 pub use rules::registry;
 

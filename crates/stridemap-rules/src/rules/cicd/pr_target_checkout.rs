@@ -133,7 +133,15 @@ impl Check for PrTargetCheckout {
                     }
                 }
                 for script in job.scripts() {
+                    // Commands are told apart by program and occurrence, not by line, so that
+                    // the fingerprint survives lines added to the script.
+                    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
                     for cmd in script.commands() {
+                        let nth = {
+                            let n = seen.entry(cmd.program.clone()).or_default();
+                            *n += 1;
+                            *n
+                        };
                         let words: Vec<String> =
                             cmd.args.iter().map(|a| script.restore(a)).collect();
                         let fetches = (cmd.is(&["git"])
@@ -151,7 +159,7 @@ impl Check for PrTargetCheckout {
                             hits.push((
                                 script.loc(cmd.line),
                                 format!("{step} runs `{} {}`", cmd.program, words.join(" ")),
-                                format!("{}/{}", script.key(), cmd.line),
+                                format!("{}/{}#{nth}", script.key(), cmd.program),
                             ));
                         }
                     }

@@ -128,7 +128,15 @@ impl Check for SecretExposed {
                 let vars = secret_variables(&script);
                 let mut tracing: Option<Location> = None;
                 let mut traced_reported = false;
+                // Commands are told apart by program and occurrence, not by line, so that the
+                // fingerprint survives lines added to the script.
+                let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
                 for cmd in script.commands() {
+                    let nth = {
+                        let n = seen.entry(cmd.program.clone()).or_default();
+                        *n += 1;
+                        *n
+                    };
                     if let Some(on) = traces_on(&cmd) {
                         tracing = on.then(|| script.loc(cmd.line));
                         continue;
@@ -140,7 +148,7 @@ impl Check for SecretExposed {
                         .find_map(|a| word_has_secret(&script, &vars, a));
                     let Some(secret) = secret else { continue };
                     let loc = script.loc(cmd.line);
-                    let key = format!("{}/{}", script.key(), cmd.line);
+                    let key = format!("{}/{}#{nth}", script.key(), cmd.program);
                     if let Some(set_x) = tracing.filter(|_| !traced_reported) {
                         traced_reported = true;
                         p.report(out, loc, script.job.component(), format!("{key}/xtrace"), format!("{} uses `{secret}` in `{}` while shell tracing (`set -x`) is on, so the expanded command with the secret is written to the job log", script.describe(), cmd.program))

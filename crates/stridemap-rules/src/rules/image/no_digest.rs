@@ -11,7 +11,9 @@ declare_rule! {
     /// Flags deployed images that are not pinned by a content digest (`@sha256:…`): every
     /// container of a pod spec, init, sidecar and ephemeral ones included, and Compose services
     /// that pull their image. A reference assembled from variables or templates is reported at
-    /// `info` severity, since no digest is visible in it.
+    /// `info` severity, since no digest is visible in it. Images from the registries listed in
+    /// `trusted-registries` (stridemap.toml) are left alone: who can push there is the user's
+    /// own decision.
     ///
     /// ## Why is this bad?
     /// Even a version tag such as `1.4.2` is only a pointer the registry can move. The digest
@@ -59,13 +61,13 @@ fn pinned(reference: &str) -> bool {
 }
 
 impl Check for ImageWithoutDigest {
-    fn check_workload(&self, w: &Workload, _cx: &Context, out: &mut Sink) {
+    fn check_workload(&self, w: &Workload, cx: &Context, out: &mut Sink) {
         for c in w.containers() {
             let Some(node) = c.image() else { continue };
             let Some(reference) = node.as_str().map(str::trim).filter(|r| !r.is_empty()) else {
                 continue;
             };
-            if pinned(reference) {
+            if pinned(reference) || cx.settings.trusts_image(reference) {
                 continue;
             }
             let finding = on_container(
@@ -93,14 +95,14 @@ impl Check for ImageWithoutDigest {
         &self,
         compose: &ComposeFile,
         service: &ComposeService,
-        _cx: &Context,
+        cx: &Context,
         out: &mut Sink,
     ) {
         let Some((reference, node)) = compose_pulled_image(service) else {
             return;
         };
         let reference = reference.trim();
-        if reference.is_empty() || pinned(reference) {
+        if reference.is_empty() || pinned(reference) || cx.settings.trusts_image(reference) {
             return;
         }
         let finding = on_service(
