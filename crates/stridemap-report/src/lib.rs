@@ -4,6 +4,7 @@
 
 mod assemble;
 pub mod graph;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod rules_doc;

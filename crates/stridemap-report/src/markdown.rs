@@ -1,9 +1,41 @@
-//! A Markdown report for pull requests and wikis.
+//! A Markdown report for pull requests and wikis: summary tables, the Mermaid diagram, attack
+//! paths, STRIDE per element, and the threats grouped by severity, each in a collapsible block.
 
-use stridemap_model::{Report, Severity, Stride};
+use stridemap_model::{Report, Severity, Stride, Threat};
 
 fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Text placed inside raw HTML (`<summary>`), where Markdown does not escape for us.
+fn escape_html(s: &str) -> String {
+    crate::html::escape(s)
+}
+
+/// Mermaid source above which the diagram is left out: GitHub refuses to render larger ones
+/// (about 50,000 characters), and a diagram that size helps nobody in a pull request.
+const MAX_MERMAID_CHARS: usize = 40_000;
+
+fn diagram(report: &Report) -> String {
+    let a = &report.architecture;
+    if a.services.len() + a.data_stores.len() + a.message_brokers.len() + a.entry_points.len() == 0
+    {
+        return String::new();
+    }
+    let mermaid = crate::graph::mermaid_of_architecture(a);
+    let mut out = String::from("\n## Architecture\n\n");
+    if mermaid.len() > MAX_MERMAID_CHARS {
+        out.push_str(&format!(
+            "The diagram ({} nodes, {} flows) is too large for a Markdown page: `stridemap graph` writes it, and the HTML report draws it.\n",
+            a.services.len() + a.data_stores.len() + a.message_brokers.len() + a.entry_points.len(),
+            a.flows.len()
+        ));
+        return out;
+    }
+    out.push_str("Red: flows that are not encrypted or not authenticated; dotted: asynchronous messages.\n\n```mermaid\n");
+    out.push_str(&mermaid);
+    out.push_str("```\n");
+    out
 }
 
 fn attack_paths(report: &Report) -> String {
@@ -63,6 +95,112 @@ fn elements(report: &Report) -> String {
     out
 }
 
+fn location(t: &Threat) -> String {
+    t.evidence
+        .first()
+        .map(|e| format!("{}:{}", e.file, e.line))
+        .unwrap_or_default()
+}
+
+/// Threats by severity: an index table per severity, then each threat collapsed under a
+/// one-line summary.
+fn threats(report: &Report) -> String {
+    let mut out = String::from("\n## Threats\n");
+    if report.threats.is_empty() {
+        out.push_str("\nNo threats found.\n");
+        return out;
+    }
+    for severity in Severity::ALL {
+        let group: Vec<&Threat> = report
+            .threats
+            .iter()
+            .filter(|t| t.severity == severity)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n### {} ({})\n\n| Id | Rule | Title | Where |\n|---|---|---|---|\n",
+            capitalised(severity.as_str()),
+            group.len()
+        ));
+        for t in &group {
+            out.push_str(&format!(
+                "| [{}](#{}) | {} | {} | `{}` |\n",
+                t.id,
+                t.id.to_ascii_lowercase(),
+                t.rule,
+                escape_cell(&t.title),
+                location(t)
+            ));
+        }
+        for t in group {
+            out.push_str(&details(t));
+        }
+    }
+    out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn details(t: &Threat) -> String {
+    let mut out = format!(
+        "\n<details>\n<summary><b>{}</b> · {} · {} · <code>{}</code></summary>\n\n#### {}\n\n**{}** — {} · {} · `{}`\n\n{}\n\n",
+        t.id,
+        escape_html(&t.rule),
+        escape_html(&t.title),
+        escape_html(&location(t)),
+        t.id,
+        t.title,
+        t.severity,
+        t.category,
+        t.rule,
+        t.description
+    );
+    if let Some(reason) = &t.severity_reason {
+        out.push_str(&format!(
+            "- **Severity:** {} (rule default {}): {reason}\n",
+            t.severity, t.base_severity
+        ));
+    }
+    out.push_str(&format!(
+        "- **Affected:** {}\n",
+        t.affected_resources
+            .iter()
+            .chain(
+                t.affected_components
+                    .iter()
+                    .skip(t.affected_resources.len())
+            )
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out.push_str(&format!(
+        "- **CWE:** {}\n",
+        t.vulnerability_types.join(", ")
+    ));
+    out.push_str(&format!("- **Attack scenario:** {}\n", t.attack_scenario));
+    out.push_str(&format!("- **Mitigation:** {}\n", t.mitigation));
+    out.push_str("- **Evidence:**\n");
+    for e in &t.evidence {
+        out.push_str(&format!(
+            "  - `{}:{}` — `{}`\n",
+            e.file,
+            e.line,
+            e.snippet.replace('`', "'")
+        ));
+    }
+    out.push_str("\n</details>\n");
+    out
+}
+
+/// The Markdown report.
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut out = format!(
@@ -88,64 +226,10 @@ pub fn render(report: &Report) -> String {
             s.by_category.get(cat.as_str()).unwrap_or(&0)
         ));
     }
+    out.push_str(&diagram(report));
     out.push_str(&attack_paths(report));
     out.push_str(&elements(report));
-    out.push_str("\n## Threats\n\n");
-    if report.threats.is_empty() {
-        out.push_str("No threats found.\n");
-    } else {
-        out.push_str("| Id | Severity | Rule | Title | Where |\n|---|---|---|---|---|\n");
-        for t in &report.threats {
-            let at = t
-                .evidence
-                .first()
-                .map(|e| format!("`{}:{}`", e.file, e.line))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "| [{}](#{}) | {} | {} | {} | {} |\n",
-                t.id,
-                t.id.to_ascii_lowercase(),
-                t.severity,
-                t.rule,
-                escape_cell(&t.title),
-                at
-            ));
-        }
-    }
-    for t in &report.threats {
-        out.push_str(&format!(
-            "\n### {}\n\n**{}** — {} · {} · `{}`\n\n{}\n\n",
-            t.id, t.title, t.severity, t.category, t.rule, t.description
-        ));
-        out.push_str(&format!(
-            "- **Affected:** {}\n",
-            t.affected_resources
-                .iter()
-                .chain(
-                    t.affected_components
-                        .iter()
-                        .skip(t.affected_resources.len())
-                )
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        out.push_str(&format!(
-            "- **CWE:** {}\n",
-            t.vulnerability_types.join(", ")
-        ));
-        out.push_str(&format!("- **Attack scenario:** {}\n", t.attack_scenario));
-        out.push_str(&format!("- **Mitigation:** {}\n", t.mitigation));
-        out.push_str("- **Evidence:**\n");
-        for e in &t.evidence {
-            out.push_str(&format!(
-                "  - `{}:{}` — `{}`\n",
-                e.file,
-                e.line,
-                e.snippet.replace('`', "'")
-            ));
-        }
-    }
+    out.push_str(&threats(report));
     if !report.diagnostics.is_empty() {
         out.push_str("\n## Diagnostics\n\n");
         for d in &report.diagnostics {
