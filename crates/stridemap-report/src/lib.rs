@@ -1,5 +1,5 @@
 //! Render: findings become the numbered, fingerprinted, redacted [`Report`], and the report
-//! becomes text, JSON or Markdown. Rule documentation (`stridemap rules`, docs/rules.md) is
+//! becomes text, JSON, SARIF, Markdown or HTML. Rule documentation (`stridemap rules`, docs/rules.md) is
 //! rendered here too, from the registry.
 
 mod assemble;
@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod rules_doc;
+pub mod sarif;
 pub mod text;
 
 pub use assemble::{assemble, correlate};
