@@ -1,9 +1,10 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use stridemap_ingest::{Options, WalkOptions};
-use stridemap_report::{json, markdown, rules_doc, text};
+use stridemap_model::Report;
+use stridemap_report::{graph, html, json, markdown, rules_doc, sarif, text};
 
 #[derive(Parser)]
 #[command(
@@ -48,12 +49,15 @@ struct ScanArgs {
     /// Directory or file to scan.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    /// Output format (default: text). With one `-o` it overrides the file's extension; with
+    /// several, it applies to files whose extension names no format.
+    #[arg(short, long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to this file instead of standard output. Repeat it to write several
+    /// formats from one scan; each file's format comes from its extension (.json .sarif .html
+    /// .md .mmd .dot .txt).
+    #[arg(short, long, value_name = "FILE")]
+    output: Vec<PathBuf>,
     /// Do not honour .gitignore, .ignore and git exclude files.
     #[arg(long)]
     no_ignore: bool,
@@ -74,11 +78,72 @@ struct ScanArgs {
     color: ColorChoice,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
 enum Format {
     Text,
     Json,
+    Sarif,
+    Html,
     Markdown,
+    Mermaid,
+    Dot,
+}
+
+impl Format {
+    /// The format a file name's extension names, if any.
+    fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" | "text" => Format::Text,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "html" | "htm" => Format::Html,
+            "md" | "markdown" => Format::Markdown,
+            "mmd" | "mermaid" => Format::Mermaid,
+            "dot" | "gv" => Format::Dot,
+            _ => return None,
+        })
+    }
+
+    fn render(self, report: &Report, color: bool) -> String {
+        match self {
+            Format::Text => text::render(report, color),
+            Format::Json => json::render(report),
+            Format::Sarif => sarif::render(report),
+            Format::Html => html::render(report),
+            Format::Markdown => markdown::render(report),
+            Format::Mermaid => graph::mermaid_of_architecture(&report.architecture),
+            Format::Dot => graph::dot_of_architecture(&report.architecture),
+        }
+    }
+}
+
+/// Which format goes to which file: an explicit `--format` wins for a single `-o`; with several,
+/// each extension decides and `--format` only fills in for extensions that name no format.
+fn output_plan(
+    format: Option<Format>,
+    outputs: &[PathBuf],
+) -> Result<Vec<(PathBuf, Format)>, String> {
+    if let [only] = outputs {
+        let chosen = format
+            .or_else(|| Format::of_path(only))
+            .unwrap_or(Format::Text);
+        return Ok(vec![(only.clone(), chosen)]);
+    }
+    outputs
+        .iter()
+        .map(|path| {
+            Format::of_path(path)
+                .or(format)
+                .map(|f| (path.clone(), f))
+                .ok_or_else(|| {
+                    format!(
+                        "cannot tell the format of {} from its extension (.json .sarif .html .md .mmd .dot .txt); rename it or give --format",
+                        path.display()
+                    )
+                })
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -199,20 +264,39 @@ fn scan(args: ScanArgs) -> ExitCode {
         max_file_size: args.max_file_size,
         ..Options::default()
     };
-    // A spinner only where a person watches: stderr is a terminal and not silenced.
-    let spinner = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        pb
-    });
-    let report = stridemap::scan_with_progress(&args.path, &options, |stage| {
-        if let Some(pb) = &spinner {
-            pb.set_message(stage.to_string());
+    let plan = match output_plan(args.format, &args.output) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(2);
         }
+    };
+    let progress = Progress::start(!args.quiet && std::io::stderr().is_terminal());
+    let report = stridemap::scan_with_progress(&args.path, &options, |stage| {
+        progress.stage(stage);
     });
-    if let Some(pb) = spinner {
-        pb.finish_and_clear();
-    }
+    progress.stage("writing the report");
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_empty()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    // Render everything before printing anything, so that the progress bar is gone first.
+    let rendered: Vec<(Option<&PathBuf>, String)> = if plan.is_empty() {
+        vec![(
+            None,
+            args.format.unwrap_or(Format::Text).render(&report, color),
+        )]
+    } else {
+        plan.iter()
+            .map(|(path, format)| (Some(path), format.render(&report, color)))
+            .collect()
+    };
+    progress.finish();
 
     if !args.quiet {
         let mut stderr = anstream::stderr().lock();
@@ -220,37 +304,90 @@ fn scan(args: ScanArgs) -> ExitCode {
             let _ = writeln!(stderr, "{d}");
         }
     }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let rendered = match args.format {
-        Format::Text => text::render(&report, color),
-        Format::Json => json::render(&report),
-        Format::Markdown => markdown::render(&report),
-    };
-    match &args.output {
-        Some(path) => match std::fs::write(path, rendered) {
-            Ok(()) => {
-                if !args.quiet {
-                    eprintln!(
-                        "stridemap: {} threats written to {}",
-                        report.summary.total,
-                        path.display()
-                    );
+    let mut written = Vec::new();
+    for (path, content) in rendered {
+        match path {
+            None => return print_stdout(&content),
+            Some(path) => {
+                if let Err(e) = std::fs::write(path, content) {
+                    eprintln!("stridemap: cannot write {}: {e}", path.display());
+                    return ExitCode::from(2);
                 }
-                ExitCode::SUCCESS
+                written.push(path.display().to_string());
             }
-            Err(e) => {
-                eprintln!("stridemap: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
+        }
+    }
+    if !args.quiet {
+        eprintln!(
+            "stridemap: {} threats written to {}",
+            report.summary.total,
+            written.join(", ")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// A progress bar on stderr, by stage, that appears only when a scan takes longer than a
+/// moment: quick scans print nothing but their result.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    /// Set once the scan is done, so that a late timer does not show a finished bar.
+    done: std::sync::Arc<std::sync::Mutex<bool>>,
+}
+
+/// Stages the bar counts: discover and parse, model, rules, report, writing.
+const STAGES: u64 = 5;
+/// How long a scan runs before the bar appears.
+const PROGRESS_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
+
+impl Progress {
+    fn start(visible: bool) -> Progress {
+        let done = std::sync::Arc::new(std::sync::Mutex::new(false));
+        if !visible {
+            return Progress { bar: None, done };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(STAGES),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:24}] {pos}/{len} {msg} ({elapsed})",
+            )
+            .expect("valid progress template")
+            .progress_chars("=> "),
+        );
+        let (later, flag) = (bar.clone(), done.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(PROGRESS_DELAY);
+            let done = flag.lock().unwrap_or_else(|e| e.into_inner());
+            if !*done {
+                later.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                later.enable_steady_tick(std::time::Duration::from_millis(120));
             }
-        },
-        None => print_stdout(&rendered),
+        });
+        Progress {
+            bar: Some(bar),
+            done,
+        }
+    }
+
+    fn stage(&self, name: &str) {
+        if let Some(bar) = &self.bar {
+            if bar.message().is_empty() {
+                bar.set_message(name.to_string());
+            } else {
+                bar.inc(1);
+                bar.set_message(name.to_string());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done = true;
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

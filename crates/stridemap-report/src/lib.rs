@@ -3,6 +3,7 @@
 //! rendered here too, from the registry.
 
 mod assemble;
+mod diagram;
 pub mod graph;
 pub mod html;
 pub mod json;
