@@ -2,10 +2,11 @@
 //! `reportingDescriptor` per rule that has results, with its documentation as `help` and
 //! `security-severity`; one result per threat, located relative to `%SRCROOT%`, fingerprinted
 //! with the threat's own fingerprint, and pointing at its further evidence as related locations.
+//! A rule's scenario and mitigation live in its `help`, not repeated in every result.
 //!
 //! Everything comes from the report, which is already redacted: no secret value reaches SARIF.
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use stridemap_model::report::DiagnosticLevel;
 use stridemap_model::{Evidence, Report, RuleMeta, Severity, Threat};
@@ -14,8 +15,6 @@ use stridemap_model::{Evidence, Report, RuleMeta, Severity, Threat};
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Where relative result URIs are resolved from: the scanned directory.
 const SRCROOT: &str = "%SRCROOT%";
-/// Key of the threat's fingerprint among `partialFingerprints` (versioned, as SARIF asks).
-const FINGERPRINT_KEY: &str = "stridemapFingerprint/v1";
 
 /// SARIF's three result levels.
 fn level(s: Severity) -> &'static str {
@@ -51,26 +50,219 @@ fn uri(path: &str) -> String {
     out
 }
 
-fn physical_location(file: &str, line: u32, column: u32, snippet: Option<&str>) -> Value {
-    let mut location = json!({
-        "artifactLocation": { "uri": uri(file), "uriBaseId": SRCROOT },
-    });
-    // Lines and columns are 1-based; a 0 means the finding concerns the whole file.
-    if line > 0 {
-        let mut region = Map::new();
-        region.insert("startLine".into(), json!(line));
-        if column > 0 {
-            region.insert("startColumn".into(), json!(column));
-        }
-        if let Some(text) = snippet.filter(|s| !s.trim().is_empty()) {
-            region.insert("snippet".into(), json!({ "text": text }));
-        }
-        location["region"] = Value::Object(region);
-    }
-    location
+// The SARIF objects written, as typed structs that borrow from the report (serialising them
+// directly is several times faster than building a `serde_json::Value` tree first).
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
 }
 
-fn evidence_location(e: &Evidence) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    original_uri_base_ids: BTreeMap<&'static str, BaseId>,
+    invocations: [Invocation<'a>; 1],
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct BaseId {
+    description: OwnedText,
+}
+
+#[derive(Serialize)]
+struct OwnedText {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    version: &'a str,
+    semantic_version: &'a str,
+    information_uri: &'static str,
+    rules: Vec<Descriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    id: &'static str,
+    short_description: Text<'static>,
+    full_description: OwnedText,
+    help: Help,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<String>,
+    precision: &'static str,
+    #[serde(rename = "problem.severity")]
+    problem_severity: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    stride: &'static str,
+    group: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<'a>,
+    descriptor: Reference<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location<'a>>,
+}
+
+#[derive(Serialize)]
+struct Reference<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: OwnedText,
+    locations: [Location<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation<'a>>,
+    partial_fingerprints: Fingerprints<'a>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation<'a> {
+    id: usize,
+    physical_location: PhysicalLocation<'a>,
+    message: OwnedText,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region<'a> {
+    start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Text<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    /// The threat's own fingerprint (versioned, as SARIF asks of fingerprint keys).
+    #[serde(rename = "stridemapFingerprint/v1")]
+    stridemap: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    threat_id: &'a str,
+    severity: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    stride: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity_reason: Option<&'a str>,
+}
+
+fn physical_location<'a>(
+    file: &str,
+    line: u32,
+    column: u32,
+    snippet: Option<&'a str>,
+) -> PhysicalLocation<'a> {
+    // Lines and columns are 1-based; a 0 means the finding concerns the whole file.
+    let region = (line > 0).then(|| Region {
+        start_line: line,
+        start_column: (column > 0).then_some(column),
+        snippet: snippet
+            .filter(|s| !s.trim().is_empty())
+            .map(|text| Text { text }),
+    });
+    PhysicalLocation {
+        artifact_location: ArtifactLocation {
+            uri: uri(file),
+            uri_base_id: SRCROOT,
+        },
+        region,
+    }
+}
+
+fn evidence_location(e: &Evidence) -> PhysicalLocation<'_> {
     physical_location(&e.file, e.line, e.column, Some(&e.snippet))
 }
 
@@ -83,109 +275,106 @@ fn tags(m: &RuleMeta) -> Vec<String> {
     tags
 }
 
-fn descriptor(m: &RuleMeta) -> Value {
+fn descriptor(m: &'static RuleMeta) -> Descriptor {
     let help = crate::rules_doc::help_markdown(m);
-    json!({
-        "id": m.id,
-        "shortDescription": { "text": m.title },
-        "fullDescription": { "text": m.summary() },
-        "help": { "text": help, "markdown": help },
-        "defaultConfiguration": { "level": level(m.severity) },
-        "properties": {
-            "tags": tags(m),
-            "precision": "high",
-            "problem.severity": level(m.severity),
-            "security-severity": security_severity(m.severity),
-            "stride": m.stride.as_str(),
-            "group": m.group.title(),
+    Descriptor {
+        id: m.id,
+        short_description: Text { text: m.title },
+        full_description: OwnedText { text: m.summary() },
+        help: Help {
+            text: help.clone(),
+            markdown: help,
         },
-    })
+        default_configuration: Configuration {
+            level: level(m.severity),
+        },
+        properties: RuleProperties {
+            tags: tags(m),
+            precision: "high",
+            problem_severity: level(m.severity),
+            security_severity: security_severity(m.severity),
+            stride: m.stride.as_str(),
+            group: m.group.title(),
+        },
+    }
 }
 
-fn result(t: &Threat, rule_index: usize) -> Value {
+fn result(t: &Threat, rule_index: usize) -> SarifResult<'_> {
     let mut message = t.title.clone();
     if !t.description.is_empty() {
         message.push_str(": ");
         message.push_str(&t.description);
     }
-    let mut logical: Vec<Value> = t
+    let mut logical: Vec<LogicalLocation> = t
         .affected_resources
         .iter()
-        .map(|r| json!({ "fullyQualifiedName": r, "kind": "resource" }))
+        .map(|r| LogicalLocation {
+            fully_qualified_name: r,
+            kind: "resource",
+        })
         .collect();
-    logical.dedup();
-    let mut location = Map::new();
-    if let Some(first) = t.evidence.first() {
-        location.insert("physicalLocation".into(), evidence_location(first));
-    }
-    if !logical.is_empty() {
-        location.insert("logicalLocations".into(), Value::Array(logical));
-    }
-    let related: Vec<Value> = t
+    logical.dedup_by(|a, b| a.fully_qualified_name == b.fully_qualified_name);
+    let related = t
         .evidence
         .iter()
         .skip(1)
         .enumerate()
-        .map(|(i, e)| {
-            json!({
-                "id": i + 1,
-                "physicalLocation": evidence_location(e),
-                "message": { "text": format!("further evidence for {}: {}:{}", t.id, e.file, e.line) },
-            })
+        .map(|(i, e)| RelatedLocation {
+            id: i + 1,
+            physical_location: evidence_location(e),
+            message: OwnedText {
+                text: format!("further evidence for {}: {}:{}", t.id, e.file, e.line),
+            },
         })
         .collect();
-    let mut properties = json!({
-        "threatId": t.id,
-        "severity": t.severity.as_str(),
-        "security-severity": security_severity(t.severity),
-        "stride": t.category.as_str(),
-        "attackScenario": t.attack_scenario,
-        "mitigation": t.mitigation,
-    });
-    if let Some(reason) = &t.severity_reason {
-        properties["severityReason"] = json!(reason);
+    SarifResult {
+        rule_id: &t.rule,
+        rule_index,
+        level: level(t.severity),
+        message: OwnedText { text: message },
+        locations: [Location {
+            physical_location: t.evidence.first().map(evidence_location),
+            logical_locations: logical,
+        }],
+        related_locations: related,
+        partial_fingerprints: Fingerprints {
+            stridemap: &t.fingerprint,
+        },
+        properties: ResultProperties {
+            threat_id: &t.id,
+            severity: t.severity.as_str(),
+            security_severity: security_severity(t.severity),
+            stride: t.category.as_str(),
+            severity_reason: t.severity_reason.as_deref(),
+        },
     }
-    let mut out = json!({
-        "ruleId": t.rule,
-        "ruleIndex": rule_index,
-        "level": level(t.severity),
-        "message": { "text": message },
-        "locations": [Value::Object(location)],
-        "partialFingerprints": { FINGERPRINT_KEY: t.fingerprint },
-        "properties": properties,
-    });
-    if !related.is_empty() {
-        out["relatedLocations"] = Value::Array(related);
-    }
-    out
 }
 
-fn notifications(report: &Report) -> Vec<Value> {
+fn notifications(report: &Report) -> Vec<Notification<'_>> {
     report
         .diagnostics
         .iter()
-        .map(|d| {
-            let level = match d.level {
+        .map(|d| Notification {
+            level: match d.level {
                 DiagnosticLevel::Error => "error",
                 DiagnosticLevel::Warning => "warning",
                 DiagnosticLevel::Info => "note",
-            };
-            let mut n = json!({
-                "level": level,
-                "message": { "text": d.message },
-                "descriptor": { "id": d.code },
-            });
-            if !d.file.is_empty() {
-                n["locations"] = json!([{
-                    "physicalLocation": physical_location(
+            },
+            message: Text { text: &d.message },
+            descriptor: Reference { id: &d.code },
+            locations: if d.file.is_empty() {
+                Vec::new()
+            } else {
+                vec![Location {
+                    physical_location: Some(physical_location(
                         &d.file,
                         d.line.unwrap_or(0),
                         d.column.unwrap_or(0),
                         None,
-                    )
-                }]);
-            }
-            n
+                    )),
+                    logical_locations: Vec::new(),
+                }]
+            },
         })
         .collect()
 }
@@ -203,35 +392,40 @@ pub fn render(report: &Report) -> String {
         .filter_map(|id| stridemap_rules::find_rule(id).map(|r| r.meta()))
         .collect();
     let index: BTreeMap<&str, usize> = metas.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
-    let results: Vec<Value> = report
+    let results = report
         .threats
         .iter()
         .filter_map(|t| index.get(t.rule.as_str()).map(|&i| result(t, i)))
         .collect();
-    let log = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": report.tool.name,
-                    "version": report.tool.version,
-                    "semanticVersion": report.tool.version,
-                    "informationUri": "https://github.com/stridemap/stridemap",
-                    "rules": metas.iter().map(|m| descriptor(m)).collect::<Vec<_>>(),
-                }
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: &report.tool.name,
+                    version: &report.tool.version,
+                    semantic_version: &report.tool.version,
+                    information_uri: "https://github.com/stridemap/stridemap",
+                    rules: metas.into_iter().map(descriptor).collect(),
+                },
             },
-            "originalUriBaseIds": {
-                SRCROOT: { "description": { "text": format!("The scanned directory, `{}`", report.target) } }
-            },
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications(report),
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                BaseId {
+                    description: OwnedText {
+                        text: format!("The scanned directory, `{}`", report.target),
+                    },
+                },
+            )]),
+            invocations: [Invocation {
+                execution_successful: true,
+                tool_execution_notifications: notifications(report),
             }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            column_kind: "unicodeCodePoints",
+            results,
         }],
-    });
+    };
     let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
     s.push('\n');
     s
