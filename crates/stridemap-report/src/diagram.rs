@@ -8,7 +8,7 @@ use crate::graph::{flow_label, Diagram};
 use crate::html::escape;
 use layout::core::base::Orientation;
 use layout::core::format::{ClipHandle, RenderBackend};
-use layout::core::geometry::Point;
+use layout::core::geometry::{Point, Position};
 use layout::core::style::StyleAttr;
 use layout::std_shapes::shapes::{Arrow, Element, ShapeKind};
 use layout::topo::layout::VisualGraph;
@@ -31,7 +31,8 @@ pub(crate) const ENGINE: &str = "layout-rs";
 /// Above this many nodes, a boundary is arranged in a grid instead of by layout-rs, whose
 /// crossing reduction grows quickly with the number of nodes in one layout.
 const MAX_LAYOUT_NODES: usize = 60;
-/// Rows of a grid-arranged boundary before it starts another column.
+/// Rows of a grid-arranged boundary at least, before it starts another column (more for large
+/// boundaries, so that they stay about twice as tall as wide).
 const GRID_ROWS: usize = 16;
 /// Flow labels are drawn on diagrams up to this many flows; larger diagrams keep them in the
 /// tooltip only, where they do not pile up on each other.
@@ -41,6 +42,27 @@ const CLUSTER_PAD: f64 = 18.0;
 const CLUSTER_TITLE: f64 = 28.0;
 const MARGIN: f64 = 12.0;
 const INTERNET_R: f64 = 34.0;
+/// Space layout-rs keeps around each node (its own default, 60, spreads a diagram thin).
+const NODE_HALO: f64 = 24.0;
+/// Space around each boundary in the layout of the boundaries.
+const CLUSTER_HALO: f64 = 30.0;
+
+/// A box of the given size for layout-rs to place, with the given free space around it.
+fn element(width: f64, height: f64, halo: f64) -> Element {
+    let mut e = Element::create(
+        ShapeKind::Box(String::new()),
+        StyleAttr::simple(),
+        Orientation::LeftToRight,
+        Point::new(width, height),
+    );
+    e.pos = Position::new(
+        Point::zero(),
+        Point::new(width, height),
+        Point::zero(),
+        Point::splat(halo),
+    );
+    e
+}
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Rect {
@@ -257,15 +279,7 @@ fn sugiyama(
     let mut vg = VisualGraph::new(Orientation::LeftToRight);
     let handles: BTreeMap<usize, _> = members
         .iter()
-        .map(|&i| {
-            let element = Element::create(
-                ShapeKind::Box(String::new()),
-                StyleAttr::simple(),
-                Orientation::LeftToRight,
-                Point::new(sizes[i], NODE_HEIGHT),
-            );
-            (i, vg.add_node(element))
-        })
+        .map(|&i| (i, vg.add_node(element(sizes[i], NODE_HEIGHT, NODE_HALO))))
         .collect();
     for &(flow, from, to) in inner_flows {
         let arrow = Arrow {
@@ -296,15 +310,18 @@ fn sugiyama(
 
 fn grid(members: &[usize], sizes: &[f64]) -> BTreeMap<usize, Rect> {
     let mut out = BTreeMap::new();
+    let most = ((2.0 * members.len() as f64).sqrt().ceil() as usize).max(GRID_ROWS);
+    let columns = members.len().div_ceil(most).max(1);
+    let rows = members.len().div_ceil(columns).max(1);
     let mut x = 0.0;
-    for column in members.chunks(GRID_ROWS) {
+    for column in members.chunks(rows) {
         let width = column.iter().map(|&i| sizes[i]).fold(0.0, f64::max);
         for (row, &i) in column.iter().enumerate() {
             out.insert(
                 i,
                 Rect {
                     x,
-                    y: row as f64 * (NODE_HEIGHT + 14.0),
+                    y: row as f64 * (NODE_HEIGHT + 12.0),
                     w: sizes[i],
                     h: NODE_HEIGHT,
                 },
@@ -487,23 +504,10 @@ pub(crate) fn draw(report: &Report) -> Drawn {
     let mut top = VisualGraph::new(Orientation::LeftToRight);
     let boxes: Vec<_> = clusters
         .iter()
-        .map(|c| {
-            top.add_node(Element::create(
-                ShapeKind::Box(String::new()),
-                StyleAttr::simple(),
-                Orientation::LeftToRight,
-                Point::new(c.width, c.height),
-            ))
-        })
+        .map(|c| top.add_node(element(c.width, c.height, CLUSTER_HALO)))
         .collect();
-    let internet = has_entries.then(|| {
-        top.add_node(Element::create(
-            ShapeKind::Box(String::new()),
-            StyleAttr::simple(),
-            Orientation::LeftToRight,
-            Point::new(2.0 * INTERNET_R, 2.0 * INTERNET_R),
-        ))
-    });
+    let internet = has_entries
+        .then(|| top.add_node(element(2.0 * INTERNET_R, 2.0 * INTERNET_R, CLUSTER_HALO)));
     let mut links: BTreeSet<(usize, usize)> = BTreeSet::new();
     for &(_, a, b) in &crossing {
         links.insert((cluster_of[a], cluster_of[b]));
