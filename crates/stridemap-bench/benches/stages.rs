@@ -24,16 +24,7 @@ fn system() -> (tempfile::TempDir, PathBuf) {
 
 /// Every output format of one report, as `scan -o r.json -o r.sarif -o r.html …` writes them.
 fn render_every_format(report: &stridemap_model::Report) -> Vec<String> {
-    use stridemap_report::{graph, html, json, markdown, sarif, text};
-    vec![
-        json::render(report),
-        sarif::render(report),
-        html::render(report),
-        markdown::render(report),
-        graph::mermaid_of_architecture(&report.architecture),
-        graph::dot_of_architecture(&report.architecture),
-        text::render(report, false),
-    ]
+    stridemap_report::render_all(report, &stridemap_report::Format::ALL, false)
 }
 
 fn stages(c: &mut Criterion) {

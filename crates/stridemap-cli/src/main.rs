@@ -3,8 +3,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use stridemap_ingest::{Options, WalkOptions};
-use stridemap_model::Report;
-use stridemap_report::{graph, html, json, markdown, rules_doc, sarif, text};
+use stridemap_report::rules_doc;
 
 #[derive(Parser)]
 #[command(
@@ -105,15 +104,16 @@ impl Format {
         })
     }
 
-    fn render(self, report: &Report, color: bool) -> String {
+    fn renderer(self) -> stridemap_report::Format {
+        use stridemap_report::Format as R;
         match self {
-            Format::Text => text::render(report, color),
-            Format::Json => json::render(report),
-            Format::Sarif => sarif::render(report),
-            Format::Html => html::render(report),
-            Format::Markdown => markdown::render(report),
-            Format::Mermaid => graph::mermaid_of_architecture(&report.architecture),
-            Format::Dot => graph::dot_of_architecture(&report.architecture),
+            Format::Text => R::Text,
+            Format::Json => R::Json,
+            Format::Sarif => R::Sarif,
+            Format::Html => R::Html,
+            Format::Markdown => R::Markdown,
+            Format::Mermaid => R::Mermaid,
+            Format::Dot => R::Dot,
         }
     }
 }
@@ -285,16 +285,15 @@ fn scan(args: ScanArgs) -> ExitCode {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    // Render everything before printing anything, so that the progress bar is gone first.
+    // Render everything (in parallel) before printing anything, so that the progress bar is
+    // gone first.
     let rendered: Vec<(Option<&PathBuf>, String)> = if plan.is_empty() {
-        vec![(
-            None,
-            args.format.unwrap_or(Format::Text).render(&report, color),
-        )]
+        let format = args.format.unwrap_or(Format::Text).renderer();
+        vec![(None, format.render(&report, color))]
     } else {
-        plan.iter()
-            .map(|(path, format)| (Some(path), format.render(&report, color)))
-            .collect()
+        let formats: Vec<_> = plan.iter().map(|(_, f)| f.renderer()).collect();
+        let texts = stridemap_report::render_all(&report, &formats, color);
+        plan.iter().map(|(path, _)| Some(path)).zip(texts).collect()
     };
     progress.finish();
 

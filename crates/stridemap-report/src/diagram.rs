@@ -12,6 +12,7 @@ use layout::core::geometry::{Point, Position};
 use layout::core::style::StyleAttr;
 use layout::std_shapes::shapes::{Arrow, Element, ShapeKind};
 use layout::topo::layout::VisualGraph;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use stridemap_model::architecture::{ArchNode, Flow, Role};
@@ -23,10 +24,19 @@ pub(crate) struct Drawn {
     /// Nodes of the architecture drawn (the Internet marker is not one of them).
     pub nodes: usize,
     pub width: f64,
+    /// How the diagram was laid out, for the report's footer.
+    pub engine: &'static str,
 }
 
-/// The engine named in the report's footer.
-pub(crate) const ENGINE: &str = "layout-rs";
+/// Diagrams with more nodes than this are arranged without layout-rs: a grid per boundary and
+/// the boundaries in columns by flow direction. Its crossing reduction is what makes diagrams
+/// readable, but its cost grows quickly, and a diagram of hundreds of nodes is a map to scroll
+/// through rather than a picture to take in at once.
+const MAX_LAYOUT_DIAGRAM: usize = 120;
+/// Boundaries above which they are placed in columns instead of by layout-rs.
+const MAX_LAYOUT_CLUSTERS: usize = 12;
+const COLUMN_GAP: f64 = 70.0;
+const ROW_GAP: f64 = 40.0;
 
 /// Above this many nodes, a boundary is arranged in a grid instead of by layout-rs, whose
 /// crossing reduction grows quickly with the number of nodes in one layout.
@@ -163,8 +173,8 @@ fn role_word(n: &ArchNode) -> &'static str {
 }
 
 /// Threats touching each node: how many, and the worst severity.
-fn node_threats(report: &Report) -> BTreeMap<&str, (usize, Severity)> {
-    let mut out: BTreeMap<&str, (usize, Severity)> = BTreeMap::new();
+fn node_threats(report: &Report) -> FxHashMap<&str, (usize, Severity)> {
+    let mut out: FxHashMap<&str, (usize, Severity)> = FxHashMap::default();
     for t in &report.threats {
         for e in &t.elements {
             let entry = out.entry(e.as_str()).or_insert((0, Severity::Info));
@@ -209,8 +219,9 @@ fn layout_cluster(
     members: &[usize],
     inner_flows: &[(usize, usize, usize)],
     sizes: &[f64],
+    allow_layout: bool,
 ) -> Cluster {
-    let by_layout = !inner_flows.is_empty() && members.len() <= MAX_LAYOUT_NODES;
+    let by_layout = allow_layout && !inner_flows.is_empty() && members.len() <= MAX_LAYOUT_NODES;
     let placed = if by_layout {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             sugiyama(members, inner_flows, sizes)
@@ -450,11 +461,112 @@ fn node_shape(n: &ArchNode, w: f64, h: f64) -> String {
     }
 }
 
+/// Places boxes of the given sizes with layout-rs, linked as given; returns their top-left
+/// corners.
+fn place_boxes(sizes: &[(f64, f64)], links: &BTreeSet<(usize, usize)>) -> Vec<Rect> {
+    let mut top = VisualGraph::new(Orientation::LeftToRight);
+    let handles: Vec<_> = sizes
+        .iter()
+        .map(|&(w, h)| top.add_node(element(w, h, CLUSTER_HALO)))
+        .collect();
+    for &(a, b) in links {
+        top.add_edge(Arrow::default(), handles[a], handles[b]);
+    }
+    top.do_it(false, false, false, &mut ArrowRecorder::default());
+    handles
+        .iter()
+        .map(|&h| {
+            let (top_left, _) = top.pos(h).bbox(false);
+            Rect {
+                x: top_left.x,
+                y: top_left.y,
+                ..Rect::default()
+            }
+        })
+        .collect()
+}
+
+/// Places boxes in columns by flow direction, without a layout engine: each box one column
+/// right of the furthest box that links to it (links that would close a cycle are ignored),
+/// boxes of a column stacked in index order. Linear in boxes and links.
+fn columns(sizes: &[(f64, f64)], links: &BTreeSet<(usize, usize)>) -> Vec<Rect> {
+    let n = sizes.len();
+    let mut incoming = vec![0usize; n];
+    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b) in links {
+        if a != b {
+            incoming[b] += 1;
+            outgoing[a].push(b);
+        }
+    }
+    // Kahn's order; when only cycles remain, the lowest-index box left goes next.
+    let mut order = Vec::with_capacity(n);
+    let mut done = vec![false; n];
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| incoming[i] == 0).collect();
+    while order.len() < n {
+        let next = match ready.pop_first() {
+            Some(i) => i,
+            None => (0..n).find(|&i| !done[i]).expect("a box is left"),
+        };
+        if done[next] {
+            continue;
+        }
+        done[next] = true;
+        order.push(next);
+        for &b in &outgoing[next] {
+            incoming[b] = incoming[b].saturating_sub(1);
+            if incoming[b] == 0 && !done[b] {
+                ready.insert(b);
+            }
+        }
+    }
+    let mut position = vec![0usize; n];
+    for (p, &i) in order.iter().enumerate() {
+        position[i] = p;
+    }
+    let mut rank = vec![0usize; n];
+    for &a in &order {
+        for &b in &outgoing[a] {
+            if position[b] > position[a] {
+                rank[b] = rank[b].max(rank[a] + 1);
+            }
+        }
+    }
+    let ranks = rank.iter().max().map_or(0, |r| r + 1);
+    let mut column_width = vec![0.0f64; ranks];
+    for i in 0..n {
+        column_width[rank[i]] = column_width[rank[i]].max(sizes[i].0);
+    }
+    let mut column_x = vec![0.0; ranks];
+    for r in 1..ranks {
+        column_x[r] = column_x[r - 1] + column_width[r - 1] + COLUMN_GAP;
+    }
+    // Columns are centred on the tallest one.
+    let mut column_height = vec![0.0f64; ranks];
+    for i in 0..n {
+        column_height[rank[i]] += sizes[i].1 + ROW_GAP;
+    }
+    let tallest = column_height.iter().copied().fold(0.0, f64::max);
+    let mut next_y: Vec<f64> = column_height.iter().map(|h| (tallest - h) / 2.0).collect();
+    (0..n)
+        .map(|i| {
+            let r = rank[i];
+            let at = Rect {
+                x: column_x[r],
+                y: next_y[r],
+                ..Rect::default()
+            };
+            next_y[r] += sizes[i].1 + ROW_GAP;
+            at
+        })
+        .collect()
+}
+
 /// Draws the report's architecture.
 pub(crate) fn draw(report: &Report) -> Drawn {
     let d = Diagram::of_architecture(&report.architecture);
     let threats = node_threats(report);
-    let index: BTreeMap<&str, usize> = d
+    let index: FxHashMap<&str, usize> = d
         .nodes
         .iter()
         .enumerate()
@@ -467,6 +579,7 @@ pub(crate) fn draw(report: &Report) -> Drawn {
         .collect();
     let sizes: Vec<f64> = texts.iter().map(|t| t.width).collect();
 
+    let large = d.nodes.len() > MAX_LAYOUT_DIAGRAM;
     // Boundaries and the flows inside each of them.
     let clusters_in = d.clusters();
     let mut cluster_of: Vec<usize> = vec![0; d.nodes.len()];
@@ -495,82 +608,42 @@ pub(crate) fn draw(report: &Report) -> Drawn {
         .enumerate()
         .map(|(c, ((key, title), nodes))| {
             let members: Vec<usize> = nodes.iter().map(|n| index[n.id.as_str()]).collect();
-            layout_cluster(key.clone(), title.clone(), &members, &inner[c], &sizes)
+            layout_cluster(
+                key.clone(),
+                title.clone(),
+                &members,
+                &inner[c],
+                &sizes,
+                !large,
+            )
         })
         .collect();
 
-    // The boundaries as boxes, and the Internet in front of the entry points.
+    // The boundaries as boxes, and the Internet in front of the entry points (last).
     let has_entries = d.entries().next().is_some();
-    let mut top = VisualGraph::new(Orientation::LeftToRight);
-    let boxes: Vec<_> = clusters
-        .iter()
-        .map(|c| top.add_node(element(c.width, c.height, CLUSTER_HALO)))
-        .collect();
-    let internet = has_entries
-        .then(|| top.add_node(element(2.0 * INTERNET_R, 2.0 * INTERNET_R, CLUSTER_HALO)));
+    let mut sizes_of_boxes: Vec<(f64, f64)> =
+        clusters.iter().map(|c| (c.width, c.height)).collect();
     let mut links: BTreeSet<(usize, usize)> = BTreeSet::new();
     for &(_, a, b) in &crossing {
         links.insert((cluster_of[a], cluster_of[b]));
     }
-    for &(a, b) in &links {
-        top.add_edge(Arrow::default(), boxes[a], boxes[b]);
-    }
-    if let Some(internet) = internet {
-        let mut entry_clusters: BTreeSet<usize> = BTreeSet::new();
+    if has_entries {
+        let internet = clusters.len();
+        sizes_of_boxes.push((2.0 * INTERNET_R, 2.0 * INTERNET_R));
         for e in d.entries() {
-            entry_clusters.insert(cluster_of[index[e.id.as_str()]]);
-        }
-        for c in entry_clusters {
-            top.add_edge(Arrow::default(), internet, boxes[c]);
+            links.insert((internet, cluster_of[index[e.id.as_str()]]));
         }
     }
-    let placed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        top.do_it(false, false, false, &mut ArrowRecorder::default());
-        let mut at: Vec<Rect> = boxes
-            .iter()
-            .map(|&h| {
-                let (tl, _) = top.pos(h).bbox(false);
-                Rect {
-                    x: tl.x,
-                    y: tl.y,
-                    ..Rect::default()
-                }
-            })
-            .collect();
-        if let Some(h) = internet {
-            let (tl, _) = top.pos(h).bbox(false);
-            at.push(Rect {
-                x: tl.x,
-                y: tl.y,
-                ..Rect::default()
-            });
-        }
-        at
-    }))
-    .unwrap_or_else(|_| {
-        // A row of boxes is always a valid picture.
-        let mut x = 0.0;
-        let mut at: Vec<Rect> = Vec::new();
-        if has_entries {
-            at.push(Rect::default());
-            x += 2.0 * INTERNET_R + 60.0;
-        }
-        let mut boxes_at: Vec<Rect> = clusters
-            .iter()
-            .map(|c| {
-                let r = Rect {
-                    x,
-                    ..Rect::default()
-                };
-                x += c.width + 60.0;
-                r
-            })
-            .collect();
-        if has_entries {
-            boxes_at.push(at[0]);
-        }
-        boxes_at
-    });
+    let by_layout = !large && clusters.len() <= MAX_LAYOUT_CLUSTERS;
+    let placed = by_layout
+        .then(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                place_boxes(&sizes_of_boxes, &links)
+            }))
+            .ok()
+        })
+        .flatten()
+        .unwrap_or_else(|| columns(&sizes_of_boxes, &links));
     // Shift so that everything starts at the margin.
     let min_x = placed.iter().map(|r| r.x).fold(f64::MAX, f64::min);
     let min_y = placed.iter().map(|r| r.y).fold(f64::MAX, f64::min);
@@ -590,7 +663,7 @@ pub(crate) fn draw(report: &Report) -> Drawn {
         width = width.max(ox + cluster.width);
         height = height.max(oy + cluster.height);
     }
-    let internet_at = internet.map(|_| {
+    let internet_at = has_entries.then(|| {
         let (ox, oy) = origin(&placed[clusters.len()]);
         width = width.max(ox + 2.0 * INTERNET_R);
         height = height.max(oy + 2.0 * INTERNET_R);
@@ -751,6 +824,11 @@ pub(crate) fn draw(report: &Report) -> Drawn {
         svg,
         nodes: d.nodes.len(),
         width,
+        engine: if large {
+            "a grid per trust boundary, the boundaries in columns by flow direction (the diagram is too large for layout-rs to lay out quickly)"
+        } else {
+            "layout-rs (built in), each trust boundary, then the boundaries"
+        },
     }
 }
 

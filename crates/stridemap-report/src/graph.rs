@@ -10,7 +10,7 @@ use stridemap_model::architecture::{ArchNode, Architecture, ArchitectureGraph, F
 pub(crate) struct Diagram<'a> {
     pub(crate) nodes: Vec<&'a ArchNode>,
     pub(crate) flows: Vec<&'a Flow>,
-    by_id: BTreeMap<&'a str, &'a ArchNode>,
+    by_id: rustc_hash::FxHashMap<&'a str, &'a ArchNode>,
 }
 
 impl<'a> Diagram<'a> {

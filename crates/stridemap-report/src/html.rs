@@ -4,24 +4,36 @@
 //! script). Everything from the report is escaped; the report is already redacted.
 
 use crate::diagram;
-use std::collections::{BTreeMap, BTreeSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use stridemap_model::report::{ElementModel, Verdict};
 use stridemap_model::{Report, Severity, Stride, Threat};
 
+/// Appends `s` to `out`, escaped for HTML element content and quoted attribute values.
+pub(crate) fn push_escaped(out: &mut String, s: &str) {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The characters replaced are ASCII, so `i` is always a character boundary.
+        out.push_str(&s[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(s.len() + 16);
+    push_escaped(&mut out, s);
     out
 }
 
@@ -214,7 +226,7 @@ fn elements(report: &Report, out: &mut String) {
 }
 
 /// Architecture node ids and names, for the service filter.
-fn node_names(report: &Report) -> BTreeMap<&str, &str> {
+fn node_names(report: &Report) -> FxHashMap<&str, &str> {
     let a = &report.architecture;
     a.services
         .iter()
@@ -241,7 +253,14 @@ fn select(id: &str, label: &str, options: &[(String, String)]) -> String {
     out
 }
 
-fn threat_row(t: &Threat, nodes: &BTreeMap<&str, &str>, out: &mut String) {
+/// Writes one threat's row. Its scenario and mitigation are the rule's, the same for every threat
+/// of the rule: they are escaped once per rule (`per_rule`), which matters with thousands of rows.
+fn threat_row<'a>(
+    t: &'a Threat,
+    nodes: &FxHashMap<&str, &str>,
+    per_rule: &mut HashMap<&'a str, String>,
+    out: &mut String,
+) {
     let services: Vec<&str> = t
         .elements
         .iter()
@@ -249,72 +268,78 @@ fn threat_row(t: &Threat, nodes: &BTreeMap<&str, &str>, out: &mut String) {
         .filter(|e| nodes.contains_key(e))
         .collect();
     let services_json = serde_json::to_string(&services).expect("strings serialise");
-    let location = t
-        .evidence
-        .first()
-        .map(|e| format!("{}:{}", e.file, e.line))
-        .unwrap_or_default();
-    let _ = write!(
-        out,
-        "<tr class=\"threat\" id=\"{id}\" data-severity=\"{sev}\" data-category=\"{cat}\" data-rule=\"{rule}\" data-services=\"{services}\">\n<td>{badge}</td><td class=\"mono id\">{id}</td>\n<td><details><summary>{title}</summary>\n<div class=\"threat-body\">\n<p>{description}</p>\n<dl>\n",
-        id = escape(&t.id),
-        sev = t.severity.as_str(),
-        cat = escape(t.category.as_str()),
-        rule = escape(&t.rule),
-        services = escape(&services_json),
-        badge = severity_badge(t.severity),
-        title = escape(&t.title),
-        description = escape(&t.description),
-    );
-    let mut affected: Vec<&str> = t.affected_resources.iter().map(String::as_str).collect();
-    affected.extend(
+    out.push_str("<tr class=\"threat\" id=\"");
+    push_escaped(out, &t.id);
+    out.push_str("\" data-severity=\"");
+    out.push_str(t.severity.as_str());
+    out.push_str("\" data-category=\"");
+    out.push_str(t.category.as_str());
+    out.push_str("\" data-rule=\"");
+    push_escaped(out, &t.rule);
+    out.push_str("\" data-services=\"");
+    push_escaped(out, &services_json);
+    out.push_str("\">\n<td>");
+    out.push_str(&severity_badge(t.severity));
+    out.push_str("</td><td class=\"mono id\">");
+    push_escaped(out, &t.id);
+    out.push_str("</td>\n<td><details><summary>");
+    push_escaped(out, &t.title);
+    out.push_str("</summary>\n<div class=\"threat-body\">\n<p>");
+    push_escaped(out, &t.description);
+    out.push_str("</p>\n<dl>\n<dt>Affected</dt><dd>");
+    let affected = t.affected_resources.iter().chain(
         t.affected_components
             .iter()
-            .skip(t.affected_resources.len())
-            .map(String::as_str),
+            .skip(t.affected_resources.len()),
     );
-    let _ = writeln!(
-        out,
-        "<dt>Affected</dt><dd>{}</dd>",
-        escape(&affected.join(", "))
-    );
+    for (i, a) in affected.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_escaped(out, a);
+    }
+    out.push_str("</dd>\n");
     if let Some(reason) = &t.severity_reason {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<dt>Severity</dt><dd>{} (the rule's default is {}): {}</dd>",
-            t.severity,
-            t.base_severity,
-            escape(reason)
+            "<dt>Severity</dt><dd>{} (the rule's default is {}): ",
+            t.severity, t.base_severity
         );
+        push_escaped(out, reason);
+        out.push_str("</dd>\n");
     }
-    let _ = writeln!(
-        out,
-        "<dt>Weakness</dt><dd>{} · {}</dd>",
-        escape(&t.vulnerability_types.join(", ")),
-        escape(&t.group_name)
-    );
-    let _ = writeln!(
-        out,
-        "<dt>Attack scenario</dt><dd>{}</dd>\n<dt>Mitigation</dt><dd>{}</dd>\n<dt>Evidence</dt><dd><ul class=\"evidence\">",
-        escape(&t.attack_scenario),
-        escape(&t.mitigation)
-    );
+    out.push_str("<dt>Weakness</dt><dd>");
+    push_escaped(out, &t.vulnerability_types.join(", "));
+    out.push_str(" · ");
+    push_escaped(out, &t.group_name);
+    out.push_str("</dd>\n");
+    let rule_text = per_rule.entry(t.rule.as_str()).or_insert_with(|| {
+        let mut text = String::from("<dt>Attack scenario</dt><dd>");
+        push_escaped(&mut text, &t.attack_scenario);
+        text.push_str("</dd>\n<dt>Mitigation</dt><dd>");
+        push_escaped(&mut text, &t.mitigation);
+        text.push_str("</dd>\n");
+        text
+    });
+    out.push_str(rule_text);
+    out.push_str("<dt>Evidence</dt><dd><ul class=\"evidence\">\n");
     for e in &t.evidence {
-        let _ = writeln!(
-            out,
-            "<li><code>{}:{}</code> <code>{}</code></li>",
-            escape(&e.file),
-            e.line,
-            escape(e.snippet.trim())
-        );
+        out.push_str("<li><code>");
+        push_escaped(out, &e.file);
+        let _ = write!(out, ":{}</code> <code>", e.line);
+        push_escaped(out, e.snippet.trim());
+        out.push_str("</code></li>\n");
     }
-    let _ = writeln!(
-        out,
-        "</ul></dd>\n</dl>\n</div>\n</details></td>\n<td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>\n</tr>",
-        escape(&t.rule),
-        escape(t.category.as_str()),
-        escape(&location)
-    );
+    out.push_str("</ul></dd>\n</dl>\n</div>\n</details></td>\n<td class=\"mono\">");
+    push_escaped(out, &t.rule);
+    out.push_str("</td><td>");
+    out.push_str(t.category.as_str());
+    out.push_str("</td><td class=\"mono\">");
+    if let Some(e) = t.evidence.first() {
+        push_escaped(out, &e.file);
+        let _ = write!(out, ":{}", e.line);
+    }
+    out.push_str("</td>\n</tr>\n");
 }
 
 fn threats(report: &Report, out: &mut String) {
@@ -334,12 +359,15 @@ fn threats(report: &Report, out: &mut String) {
         .filter(|c| report.threats.iter().any(|t| t.category == **c))
         .map(|c| (c.as_str().to_string(), c.as_str().to_string()))
         .collect();
-    let used_nodes: BTreeSet<&str> = report
+    // Hashed while collecting (thousands of threats), sorted once for the options.
+    let used_nodes: FxHashSet<&str> = report
         .threats
         .iter()
         .flat_map(|t| t.elements.iter().map(String::as_str))
         .filter(|e| nodes.contains_key(e))
         .collect();
+    let mut used_nodes: Vec<&str> = used_nodes.into_iter().collect();
+    used_nodes.sort_unstable();
     let services: Vec<(String, String)> = used_nodes
         .iter()
         .map(|id| {
@@ -372,8 +400,9 @@ fn threats(report: &Report, out: &mut String) {
         report.threats.len()
     );
     out.push_str("<table class=\"threats\">\n<thead><tr><th>Severity</th><th>Id</th><th>Threat (open for evidence, scenario and mitigation)</th><th>Rule</th><th>STRIDE</th><th>Where</th></tr></thead>\n<tbody>\n");
+    let mut per_rule = HashMap::new();
     for t in &report.threats {
-        threat_row(t, &nodes, out);
+        threat_row(t, &nodes, &mut per_rule, out);
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
@@ -414,11 +443,11 @@ pub fn render(report: &Report) -> String {
     diagnostics(report, &mut out);
     let _ = write!(
         out,
-        "<footer>Generated by {} {} from <code>{}</code>. Diagram laid out by {} (built in). This page is self-contained: it loads nothing from the network.</footer>\n</main>\n<script>\n{JS}</script>\n</body>\n</html>\n",
+        "<footer>Generated by {} {} from <code>{}</code>. Diagram laid out by {}. This page is self-contained: it loads nothing from the network.</footer>\n</main>\n<script>\n{JS}</script>\n</body>\n</html>\n",
         escape(&report.tool.name),
         escape(&report.tool.version),
         escape(&report.target),
-        diagram::ENGINE
+        drawn.engine
     );
     out
 }

@@ -4,6 +4,7 @@
 
 mod assemble;
 mod diagram;
+mod formats;
 pub mod graph;
 pub mod html;
 pub mod json;
@@ -13,3 +14,4 @@ pub mod sarif;
 pub mod text;
 
 pub use assemble::{assemble, correlate};
+pub use formats::{render_all, Format};

@@ -1,6 +1,7 @@
 //! A Markdown report for pull requests and wikis: summary tables, the Mermaid diagram, attack
 //! paths, STRIDE per element, and the threats grouped by severity, each in a collapsible block.
 
+use std::fmt::Write as _;
 use stridemap_model::{Report, Severity, Stride, Threat};
 
 fn escape_cell(s: &str) -> String {
@@ -25,11 +26,11 @@ fn diagram(report: &Report) -> String {
     let mermaid = crate::graph::mermaid_of_architecture(a);
     let mut out = String::from("\n## Architecture\n\n");
     if mermaid.len() > MAX_MERMAID_CHARS {
-        out.push_str(&format!(
+        let _ = write!(out,
             "The diagram ({} nodes, {} flows) is too large for a Markdown page: `stridemap graph` writes it, and the HTML report draws it.\n",
             a.services.len() + a.data_stores.len() + a.message_brokers.len() + a.entry_points.len(),
             a.flows.len()
-        ));
+        );
         return out;
     }
     out.push_str("Red: flows that are not encrypted or not authenticated; dotted: asynchronous messages.\n\n```mermaid\n");
@@ -44,12 +45,13 @@ fn attack_paths(report: &Report) -> String {
     }
     let mut out = String::from("\n## Attack paths\n\n");
     for p in &report.attack_paths {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "### {} · {} · {}\n\n",
             p.id,
             p.severity,
             escape_cell(&p.title)
-        ));
+        );
         out.push_str("| Step | From | To | Enabled by | How |\n|---:|---|---|---|---|\n");
         for (i, s) in p.steps.iter().enumerate() {
             let links: Vec<String> = s
@@ -57,14 +59,15 @@ fn attack_paths(report: &Report) -> String {
                 .iter()
                 .map(|t| format!("[{t}](#{})", t.to_ascii_lowercase()))
                 .collect();
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "| {} | `{}` | `{}` | {} | {} |\n",
                 i + 1,
                 s.from,
                 s.to,
                 links.join(", "),
                 escape_cell(&s.description)
-            ));
+            );
         }
         out.push('\n');
     }
@@ -84,13 +87,14 @@ fn elements(report: &Report) -> String {
             .collect();
         threats.sort();
         threats.dedup();
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "| {} | {} | `{}` | {} |\n",
             escape_cell(&e.name),
             e.element_type,
             crate::text::stride_cell(e),
             threats.join(", ")
-        ));
+        );
     }
     out
 }
@@ -104,11 +108,11 @@ fn location(t: &Threat) -> String {
 
 /// Threats by severity: an index table per severity, then each threat collapsed under a
 /// one-line summary.
-fn threats(report: &Report) -> String {
-    let mut out = String::from("\n## Threats\n");
+fn threats(report: &Report, out: &mut String) {
+    out.push_str("\n## Threats\n");
     if report.threats.is_empty() {
         out.push_str("\nNo threats found.\n");
-        return out;
+        return;
     }
     for severity in Severity::ALL {
         let group: Vec<&Threat> = report
@@ -119,26 +123,27 @@ fn threats(report: &Report) -> String {
         if group.is_empty() {
             continue;
         }
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n### {} ({})\n\n| Id | Rule | Title | Where |\n|---|---|---|---|\n",
             capitalised(severity.as_str()),
             group.len()
-        ));
+        );
         for t in &group {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "| [{}](#{}) | {} | {} | `{}` |\n",
                 t.id,
                 t.id.to_ascii_lowercase(),
                 t.rule,
                 escape_cell(&t.title),
                 location(t)
-            ));
+            );
         }
         for t in group {
-            out.push_str(&details(t));
+            details(t, out);
         }
     }
-    out
 }
 
 fn capitalised(s: &str) -> String {
@@ -148,8 +153,9 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn details(t: &Threat) -> String {
-    let mut out = format!(
+fn details(t: &Threat, out: &mut String) {
+    let _ = write!(
+        out,
         "\n<details>\n<summary><b>{}</b> · {} · {} · <code>{}</code></summary>\n\n#### {}\n\n**{}** — {} · {} · `{}`\n\n{}\n\n",
         t.id,
         escape_html(&t.rule),
@@ -163,12 +169,14 @@ fn details(t: &Threat) -> String {
         t.description
     );
     if let Some(reason) = &t.severity_reason {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "- **Severity:** {} (rule default {}): {reason}\n",
             t.severity, t.base_severity
-        ));
+        );
     }
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "- **Affected:** {}\n",
         t.affected_resources
             .iter()
@@ -180,60 +188,63 @@ fn details(t: &Threat) -> String {
             .cloned()
             .collect::<Vec<_>>()
             .join(", ")
-    ));
-    out.push_str(&format!(
-        "- **CWE:** {}\n",
-        t.vulnerability_types.join(", ")
-    ));
-    out.push_str(&format!("- **Attack scenario:** {}\n", t.attack_scenario));
-    out.push_str(&format!("- **Mitigation:** {}\n", t.mitigation));
+    );
+    let _ = write!(out, "- **CWE:** {}\n", t.vulnerability_types.join(", "));
+    let _ = write!(out, "- **Attack scenario:** {}\n", t.attack_scenario);
+    let _ = write!(out, "- **Mitigation:** {}\n", t.mitigation);
     out.push_str("- **Evidence:**\n");
     for e in &t.evidence {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "  - `{}:{}` — `{}`\n",
             e.file,
             e.line,
             e.snippet.replace('`', "'")
-        ));
+        );
     }
     out.push_str("\n</details>\n");
-    out
 }
 
 /// The Markdown report.
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
-    let mut out = format!(
+    // About what each threat takes, so that the text is not copied as it grows.
+    let mut out = String::with_capacity(64 * 1024 + report.threats.len() * 1600);
+    let _ = write!(
+        out,
         "# Threat model: `{}`\n\nGenerated by {} {}.\n\n",
         report.target, report.tool.name, report.tool.version
     );
     out.push_str("## Summary\n\n| Severity | Threats |\n|---|---:|\n");
     for sev in Severity::ALL {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "| {} | {} |\n",
             sev.as_str(),
             s.by_severity.get(sev.as_str()).unwrap_or(&0)
-        ));
+        );
     }
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "| **total** | **{}** |\n\n| STRIDE category | Threats |\n|---|---:|\n",
         s.total
-    ));
+    );
     for cat in Stride::ALL {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "| {} | {} |\n",
             cat.as_str(),
             s.by_category.get(cat.as_str()).unwrap_or(&0)
-        ));
+        );
     }
     out.push_str(&diagram(report));
     out.push_str(&attack_paths(report));
     out.push_str(&elements(report));
-    out.push_str(&threats(report));
+    threats(report, &mut out);
     if !report.diagnostics.is_empty() {
         out.push_str("\n## Diagnostics\n\n");
         for d in &report.diagnostics {
-            out.push_str(&format!("- {}\n", d.to_string().replace('`', "'")));
+            let _ = write!(out, "- {}\n", d.to_string().replace('`', "'"));
         }
     }
     out

@@ -426,7 +426,8 @@ pub fn render(report: &Report) -> String {
             results,
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
+    // Compact: SARIF is read by tools, and indentation would add a third to its size.
+    let mut s = serde_json::to_string(&log).expect("SARIF serialises");
     s.push('\n');
     s
 }
