@@ -451,3 +451,18 @@ pub fn render(report: &Report) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_quotes_and_keeps_the_rest() {
+        assert_eq!(
+            escape(r#"<a href="x">'é' & ü</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;é&#39; &amp; ü&lt;/a&gt;"
+        );
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape(""), "");
+    }
+}
