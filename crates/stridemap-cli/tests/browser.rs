@@ -126,6 +126,15 @@ fn driver(rule: &str) -> String {
   document.getElementById("filter-reset").click();
   out.afterReset = visible();
   out.counter = document.getElementById("threat-count").textContent;
+  var show = document.querySelector("button.show-path");
+  out.pathNodes = show ? JSON.parse(show.dataset.nodes) : [];
+  if (show) {{
+    show.click();
+    out.highlighted = svg.querySelectorAll("g.node.on-path").length;
+    out.highlighting = svg.classList.contains("highlighting");
+    show.click();
+    out.afterClear = svg.querySelectorAll(".on-path").length;
+  }}
   var pre = document.createElement("pre");
   pre.id = "browser-test-result";
   pre.textContent = JSON.stringify(out);

@@ -75,6 +75,30 @@
     document.getElementById("diagram").classList.toggle("fits");
   });
 
+  // "Show on the diagram": the nodes an attack path passes through, and the flows between them,
+  // stand out; everything else fades.
+  var shown = null;
+  Array.prototype.forEach.call(document.querySelectorAll("button.show-path"), function (button) {
+    button.addEventListener("click", function () {
+      var svg = document.querySelector("#diagram svg");
+      if (!svg) return;
+      Array.prototype.forEach.call(svg.querySelectorAll(".on-path"), function (el) { el.classList.remove("on-path"); });
+      Array.prototype.forEach.call(document.querySelectorAll("button.show-path"), function (b) { b.textContent = "Show on the diagram"; });
+      if (shown === button) { svg.classList.remove("highlighting"); shown = null; return; }
+      var ids = JSON.parse(button.dataset.nodes);
+      Array.prototype.forEach.call(svg.querySelectorAll("g.node"), function (n) {
+        if (ids.indexOf(n.dataset.id) >= 0) n.classList.add("on-path");
+      });
+      Array.prototype.forEach.call(svg.querySelectorAll("path.flow[data-from]"), function (f) {
+        if (ids.indexOf(f.dataset.from) >= 0 && ids.indexOf(f.dataset.to) >= 0) f.classList.add("on-path");
+      });
+      svg.classList.add("highlighting");
+      button.textContent = "Clear the diagram";
+      shown = button;
+      document.getElementById("architecture").scrollIntoView();
+    });
+  });
+
   // Closed <details> do not print: open them for printing, then restore.
   var opened = [];
   window.addEventListener("beforeprint", function () {

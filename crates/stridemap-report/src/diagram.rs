@@ -855,8 +855,10 @@ fn flow_svg(
     let name = |id: &str| d.node(id).map_or(id.to_string(), |n| n.name.clone());
     let label = flow_label(f, weak);
     let mut out = format!(
-        "<path class=\"{class}\" data-id=\"{}\" d=\"{path}\"",
-        escape(&f.id)
+        "<path class=\"{class}\" data-id=\"{}\" data-from=\"{}\" data-to=\"{}\" d=\"{path}\"",
+        escape(&f.id),
+        escape(&f.from),
+        escape(&f.to)
     );
     if heads.0 {
         let _ = write!(out, " marker-start=\"{marker}\"");

@@ -151,6 +151,7 @@ fn attack_paths(report: &Report, out: &mut String) {
         return;
     }
     out.push_str("<p class=\"lede\">Each step names the threats that enable it: fixing any one of them breaks the step, and the path with it.</p>\n");
+    let nodes = node_names(report);
     for (i, p) in report.attack_paths.iter().enumerate() {
         let open = if i < 5 { " open" } else { "" };
         let _ = write!(
@@ -172,9 +173,39 @@ fn attack_paths(report: &Report, out: &mut String) {
                 links.join(", ")
             );
         }
-        out.push_str("</ol>\n</details>\n");
+        out.push_str("</ol>\n");
+        let on_diagram = path_nodes(p, &nodes);
+        if !on_diagram.is_empty() {
+            let json = serde_json::to_string(&on_diagram).expect("strings serialise");
+            out.push_str(
+                "<p class=\"no-print\"><button type=\"button\" class=\"show-path\" data-nodes=\"",
+            );
+            push_escaped(out, &json);
+            out.push_str("\">Show on the diagram</button></p>\n");
+        }
+        out.push_str("</details>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// The architecture nodes an attack path passes through. Its footholds name them after a colon
+/// (`container:payment`, `datastore:postgres`); `internet`, `node` or `cluster-admin` are not
+/// nodes of the diagram.
+fn path_nodes<'a>(
+    p: &'a stridemap_model::report::AttackPath,
+    nodes: &FxHashMap<&str, &str>,
+) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for step in &p.steps {
+        for foothold in [&step.from, &step.to] {
+            if let Some((_, id)) = foothold.split_once(':') {
+                if nodes.contains_key(id) && !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn verdict_cell(e: &ElementModel, category: Stride) -> String {
