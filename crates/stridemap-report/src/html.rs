@@ -44,8 +44,14 @@ const JS: &str = include_str!("../assets/report.js");
 /// size, scrolling, where their labels stay readable. A button switches between the two.
 const FIT_WIDTH: f64 = 2600.0;
 
-fn severity_badge(s: Severity) -> String {
-    format!("<span class=\"badge sev-{0}\">{0}</span>", s.as_str())
+fn severity_badge(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "<span class=\"badge sev-critical\">critical</span>",
+        Severity::High => "<span class=\"badge sev-high\">high</span>",
+        Severity::Medium => "<span class=\"badge sev-medium\">medium</span>",
+        Severity::Low => "<span class=\"badge sev-low\">low</span>",
+        Severity::Info => "<span class=\"badge sev-info\">info</span>",
+    }
 }
 
 fn stride_letter(s: Stride) -> char {
@@ -310,7 +316,7 @@ fn threat_row<'a>(
     out.push_str("\" data-services=\"");
     push_escaped(out, &services_json);
     out.push_str("\">\n<td>");
-    out.push_str(&severity_badge(t.severity));
+    out.push_str(severity_badge(t.severity));
     out.push_str("</td><td class=\"mono id\">");
     push_escaped(out, &t.id);
     out.push_str("</td>\n<td><details><summary>");

@@ -426,10 +426,12 @@ pub fn render(report: &Report) -> String {
             results,
         }],
     };
-    // Compact: SARIF is read by tools, and indentation would add a third to its size.
-    let mut s = serde_json::to_string(&log).expect("SARIF serialises");
-    s.push('\n');
-    s
+    // Compact: SARIF is read by tools, and indentation would add a third to its size. Sized for
+    // about a kilobyte a result, so that the buffer is not copied as it grows.
+    let mut out = Vec::with_capacity(64 * 1024 + report.threats.len() * 1024);
+    serde_json::to_writer(&mut out, &log).expect("SARIF serialises");
+    out.push(b'\n');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
