@@ -1,6 +1,8 @@
 //! The scan's stages, measured separately on a generated system of 200 services, so that a
 //! regression shows where it happened: the whole scan, then parse, model, rules, report (which
-//! includes correlation), correlation alone (attack paths and STRIDE per element) and JSON.
+//! includes correlation), correlation alone (attack paths and STRIDE per element) and each
+//! output format. `0 scan (all stages, JSON)` against `0 scan (all stages, every format)` is
+//! what writing every format in one run costs over JSON alone (the goal: under 1.3x).
 //!
 //! `cargo bench -p stridemap-bench` — set `STRIDEMAP_BENCH_SERVICES` for another size.
 
@@ -18,6 +20,11 @@ fn system() -> (tempfile::TempDir, PathBuf) {
     let root = dir.path().join(format!("system-{services}"));
     stridemap_bench::generate(&root, services, 1).expect("generate the system");
     (dir, root)
+}
+
+/// Every output format of one report, as `scan -o r.json -o r.sarif -o r.html …` writes them.
+fn render_every_format(report: &stridemap_model::Report) -> Vec<String> {
+    stridemap_report::render_all(report, &stridemap_report::Format::ALL, false)
 }
 
 fn stages(c: &mut Criterion) {
@@ -50,6 +57,15 @@ fn stages(c: &mut Criterion) {
             black_box(stridemap_report::json::render(&report))
         })
     });
+    group.bench_function("0 scan (all stages, every format)", |b| {
+        b.iter(|| {
+            let corpus = stridemap_ingest::ingest(&root, &options);
+            let arch = stridemap_architecture::build(&corpus);
+            let findings = stridemap_rules::run(&corpus, &arch, rules);
+            let report = stridemap_report::assemble(&corpus, &arch, findings, "system");
+            black_box(render_every_format(&report))
+        })
+    });
     group.bench_function("1 parse", |b| {
         b.iter(|| black_box(stridemap_ingest::ingest(&root, &options)))
     });
@@ -71,6 +87,21 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("6 render json", |b| {
         b.iter(|| black_box(stridemap_report::json::render(&report)))
+    });
+    group.bench_function("7 render sarif", |b| {
+        b.iter(|| black_box(stridemap_report::sarif::render(&report)))
+    });
+    group.bench_function("7 render html", |b| {
+        b.iter(|| black_box(stridemap_report::html::render(&report)))
+    });
+    group.bench_function("7 render markdown", |b| {
+        b.iter(|| black_box(stridemap_report::markdown::render(&report)))
+    });
+    group.bench_function("7 render text", |b| {
+        b.iter(|| black_box(stridemap_report::text::render(&report, false)))
+    });
+    group.bench_function("8 render every format", |b| {
+        b.iter(|| black_box(render_every_format(&report)))
     });
     group.finish();
 }

@@ -1,12 +1,12 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use stridemap::config::{self, Config, FailOn};
 use stridemap_ingest::{Options, WalkOptions};
 use stridemap_model::Severity;
-use stridemap_report::{json, markdown, rules_doc, text};
+use stridemap_report::rules_doc;
 
 #[derive(Parser)]
 #[command(
@@ -110,12 +110,15 @@ struct ScanArgs {
     /// Directory or file to scan.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    /// Output format (default: text). With one `-o` it overrides the file's extension; with
+    /// several, it applies to files whose extension names no format.
+    #[arg(short, long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to this file instead of standard output. Repeat it to write several
+    /// formats from one scan; each file's format comes from its extension (.json .sarif .html
+    /// .md .mmd .dot .txt).
+    #[arg(short, long, value_name = "FILE")]
+    output: Vec<PathBuf>,
     /// Do not honour .gitignore, .ignore and git exclude files.
     #[arg(long)]
     no_ignore: bool,
@@ -156,11 +159,73 @@ struct ScanArgs {
     report_unused_suppressions: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
 enum Format {
     Text,
     Json,
+    Sarif,
+    Html,
     Markdown,
+    Mermaid,
+    Dot,
+}
+
+impl Format {
+    /// The format a file name's extension names, if any.
+    fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" | "text" => Format::Text,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "html" | "htm" => Format::Html,
+            "md" | "markdown" => Format::Markdown,
+            "mmd" | "mermaid" => Format::Mermaid,
+            "dot" | "gv" => Format::Dot,
+            _ => return None,
+        })
+    }
+
+    fn renderer(self) -> stridemap_report::Format {
+        use stridemap_report::Format as R;
+        match self {
+            Format::Text => R::Text,
+            Format::Json => R::Json,
+            Format::Sarif => R::Sarif,
+            Format::Html => R::Html,
+            Format::Markdown => R::Markdown,
+            Format::Mermaid => R::Mermaid,
+            Format::Dot => R::Dot,
+        }
+    }
+}
+
+/// Which format goes to which file: an explicit `--format` wins for a single `-o`; with several,
+/// each extension decides and `--format` only fills in for extensions that name no format.
+fn output_plan(
+    format: Option<Format>,
+    outputs: &[PathBuf],
+) -> Result<Vec<(PathBuf, Format)>, String> {
+    if let [only] = outputs {
+        let chosen = format
+            .or_else(|| Format::of_path(only))
+            .unwrap_or(Format::Text);
+        return Ok(vec![(only.clone(), chosen)]);
+    }
+    outputs
+        .iter()
+        .map(|path| {
+            Format::of_path(path)
+                .or(format)
+                .map(|f| (path.clone(), f))
+                .ok_or_else(|| {
+                    format!(
+                        "cannot tell the format of {} from its extension (.json .sarif .html .md .mmd .dot .txt); rename it or give --format",
+                        path.display()
+                    )
+                })
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -462,33 +527,53 @@ fn scan(args: ScanArgs) -> ExitCode {
         report_unused_suppressions: args.report_unused_suppressions,
         baseline: baseline.as_ref(),
     };
-    // A spinner only where a person watches: stderr is a terminal and not silenced.
-    let spinner = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        pb
-    });
-    let report = stridemap::scan_configured(&args.path, &options, &config, &controls, |stage| {
-        if let Some(pb) = &spinner {
-            pb.set_message(stage.to_string());
+    let plan = match output_plan(args.format, &args.output) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(EXIT_USAGE);
         }
+    };
+    let progress = Progress::start(!args.quiet && std::io::stderr().is_terminal());
+    let report = stridemap::scan_configured(&args.path, &options, &config, &controls, |stage| {
+        progress.stage(stage);
     });
-    if let Some(pb) = spinner {
-        pb.finish_and_clear();
-    }
     let report = match report {
         Ok(r) => r,
         Err(e) => {
+            progress.finish();
             eprintln!("stridemap: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     if let Some(file) = &args.write_baseline {
         if let Err(e) = std::fs::write(file, stridemap_report::baseline::write(&report)) {
+            progress.finish();
             eprintln!("stridemap: cannot write {}: {e}", file.display());
             return ExitCode::from(EXIT_SCAN_FAILED);
         }
     }
+    progress.stage("writing the report");
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_empty()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    // Render everything (in parallel) before printing anything, so that the progress bar is
+    // gone first.
+    let rendered: Vec<(Option<&PathBuf>, String)> = if plan.is_empty() {
+        let format = args.format.unwrap_or(Format::Text).renderer();
+        vec![(None, format.render(&report, color))]
+    } else {
+        let formats: Vec<_> = plan.iter().map(|(_, f)| f.renderer()).collect();
+        let texts = stridemap_report::render_all(&report, &formats, color);
+        plan.iter().map(|(path, _)| Some(path)).zip(texts).collect()
+    };
+    progress.finish();
 
     if !args.quiet {
         let mut stderr = anstream::stderr().lock();
@@ -496,41 +581,30 @@ fn scan(args: ScanArgs) -> ExitCode {
             let _ = writeln!(stderr, "{d}");
         }
     }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let rendered = match args.format {
-        Format::Text => text::render(&report, color),
-        Format::Json => json::render(&report),
-        Format::Markdown => markdown::render(&report),
-    };
-    let written = match &args.output {
-        Some(path) => match std::fs::write(path, rendered) {
-            Ok(()) => {
-                if !args.quiet {
-                    eprintln!(
-                        "stridemap: {} threats written to {}",
-                        report.summary.total,
-                        path.display()
-                    );
+    let mut written = Vec::new();
+    for (path, content) in rendered {
+        match path {
+            None => {
+                let printed = print_stdout(&content);
+                if printed != ExitCode::SUCCESS {
+                    return printed;
                 }
-                ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("stridemap: cannot write {}: {e}", path.display());
-                ExitCode::from(EXIT_SCAN_FAILED)
+            Some(path) => {
+                if let Err(e) = std::fs::write(path, content) {
+                    eprintln!("stridemap: cannot write {}: {e}", path.display());
+                    return ExitCode::from(EXIT_SCAN_FAILED);
+                }
+                written.push(path.display().to_string());
             }
-        },
-        None => print_stdout(&rendered),
-    };
-    if written != ExitCode::SUCCESS {
-        return written;
+        }
+    }
+    if !args.quiet && !written.is_empty() {
+        eprintln!(
+            "stridemap: {} threats written to {}",
+            report.summary.total,
+            written.join(", ")
+        );
     }
     let threshold = args
         .fail_on
@@ -550,5 +624,70 @@ fn scan(args: ScanArgs) -> ExitCode {
         ExitCode::from(EXIT_THREATS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A progress bar on stderr, by stage, that appears only when a scan takes longer than a
+/// moment: quick scans print nothing but their result.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    /// Set once the scan is done, so that a late timer does not show a finished bar.
+    done: std::sync::Arc<std::sync::Mutex<bool>>,
+}
+
+/// Stages the bar counts: discover and parse, model, rules, report, writing.
+const STAGES: u64 = 5;
+/// How long a scan runs before the bar appears.
+const PROGRESS_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
+
+impl Progress {
+    fn start(visible: bool) -> Progress {
+        let done = std::sync::Arc::new(std::sync::Mutex::new(false));
+        if !visible {
+            return Progress { bar: None, done };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(STAGES),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:24}] {pos}/{len} {msg} ({elapsed})",
+            )
+            .expect("valid progress template")
+            .progress_chars("=> "),
+        );
+        let (later, flag) = (bar.clone(), done.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(PROGRESS_DELAY);
+            let done = flag.lock().unwrap_or_else(|e| e.into_inner());
+            if !*done {
+                later.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                later.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        });
+        Progress {
+            bar: Some(bar),
+            done,
+        }
+    }
+
+    fn stage(&self, name: &str) {
+        if let Some(bar) = &self.bar {
+            if bar.message().is_empty() {
+                bar.set_message(name.to_string());
+            } else {
+                bar.inc(1);
+                bar.set_message(name.to_string());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done = true;
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -381,7 +381,9 @@ fn secret_values_never_reach_any_output_format() {
         "orders-dev-pw-7731",
     ];
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
-    for format in ["text", "json", "markdown"] {
+    for format in [
+        "text", "json", "markdown", "sarif", "html", "mermaid", "dot",
+    ] {
         let out = stridemap()
             .args(["scan", examples.to_str().unwrap(), "--format", format])
             .output()
@@ -391,11 +393,12 @@ fn secret_values_never_reach_any_output_format() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        // Text shows no snippets; the other formats show the redacted evidence.
-        let ran = if format == "text" {
-            all.contains("SEC-ENV-CREDENTIAL")
-        } else {
-            all.contains("[REDACTED]")
+        // Text shows no snippets, diagrams no findings; the other formats show the redacted
+        // evidence.
+        let ran = match format {
+            "text" => all.contains("SEC-ENV-CREDENTIAL"),
+            "mermaid" | "dot" => all.contains("payment"),
+            _ => all.contains("[REDACTED]"),
         };
         assert!(
             ran,
@@ -454,4 +457,177 @@ fn text_summary_lists_the_architecture() {
         text.contains("orders ~> kafka  kafka:9092 topic order-events"),
         "{text}"
     );
+}
+
+fn example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = stridemap().args(args).output().unwrap();
+    // 1 only says that threats were found.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn several_outputs_from_one_scan_take_their_format_from_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let example = example.to_str().unwrap();
+    let files = [
+        "r.json", "r.sarif", "r.html", "r.md", "r.mmd", "r.dot", "r.txt",
+    ];
+    let mut args = vec!["scan", example, "--fail-on", "none"];
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| dir.path().join(f).to_str().unwrap().to_string())
+        .collect();
+    for p in &paths {
+        args.push("-o");
+        args.push(p);
+    }
+    let out = stridemap().args(&args).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout when writing files"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("written to") && stderr.contains("r.sarif"),
+        "{stderr}"
+    );
+    let read = |f: &str| fs::read_to_string(dir.path().join(f)).unwrap();
+    // Each file holds what that format alone writes to stdout.
+    for (file, format) in [
+        ("r.json", "json"),
+        ("r.sarif", "sarif"),
+        ("r.html", "html"),
+        ("r.md", "markdown"),
+        ("r.mmd", "mermaid"),
+        ("r.dot", "dot"),
+        ("r.txt", "text"),
+    ] {
+        assert!(
+            read(file) == stdout_of(&["scan", example, "--format", format, "-q"]),
+            "{file} differs from --format {format}"
+        );
+    }
+    let sarif: Value = serde_json::from_str(&read("r.sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(read("r.html").starts_with("<!DOCTYPE html>"));
+    assert!(read("r.dot").starts_with("digraph stridemap {"));
+    // The diagram of a report is the diagram of the graph.
+    assert_eq!(read("r.mmd"), stdout_of(&["graph", example]));
+    assert!(read("r.md").contains(&format!("```mermaid\n{}```", read("r.mmd"))));
+}
+
+#[test]
+fn explicit_format_wins_over_the_extension_of_a_single_output() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let out = dir.path().join("report.txt");
+    stridemap()
+        .args([
+            "scan",
+            "--fail-on",
+            "none",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "sarif",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let sarif: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "CTR-PRIVILEGED");
+    // Without --format, the extension decides.
+    let json = dir.path().join("report.json");
+    stridemap()
+        .args([
+            "scan",
+            "--fail-on",
+            "none",
+            dir.path().to_str().unwrap(),
+            "-q",
+            "-o",
+        ])
+        .arg(&json)
+        .assert()
+        .success();
+    let report: Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["tool"]["name"], "stridemap");
+}
+
+#[test]
+fn an_output_of_unknown_format_among_several_is_refused_before_scanning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let good = dir.path().join("report.json");
+    let odd = dir.path().join("report.xyz");
+    let out = stridemap()
+        .args(["scan", dir.path().to_str().unwrap(), "-o"])
+        .arg(&good)
+        .arg("-o")
+        .arg(&odd)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("report.xyz"));
+    assert!(!good.exists() && !odd.exists(), "nothing written");
+    // --format names the format of the files whose extension does not.
+    stridemap()
+        .args([
+            "scan",
+            "--fail-on",
+            "none",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "markdown",
+            "-q",
+            "-o",
+        ])
+        .arg(&good)
+        .arg("-o")
+        .arg(&odd)
+        .assert()
+        .success();
+    assert!(fs::read_to_string(&good).unwrap().starts_with('{'));
+    assert!(fs::read_to_string(&odd)
+        .unwrap()
+        .starts_with("# Threat model"));
+}
+
+#[test]
+fn colour_follows_the_color_option() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agent.yaml", PRIVILEGED_POD.as_bytes());
+    let path = dir.path().to_str().unwrap();
+    let always = stdout_of(&["scan", path, "--color", "always"]);
+    assert!(always.contains("\x1b["), "{always}");
+    let never = stdout_of(&["scan", path, "--color", "never"]);
+    assert!(!never.contains("\x1b["));
+    // The summary line counts by severity.
+    assert!(
+        never
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("threats in"),
+        "{never}"
+    );
+    let no_color = stridemap()
+        .args(["scan", path])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&no_color.stdout).contains("\x1b["));
 }

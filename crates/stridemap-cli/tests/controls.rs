@@ -545,7 +545,7 @@ fn the_example_report_validates_against_the_published_schema() {
     let (report, _, _) = scan(&examples, &["-q"]);
     let errors: Vec<String> = validator
         .iter_errors(&report)
-        .map(|e| format!("{} at {}", e, e.instance_path))
+        .map(|e| format!("{} at {}", e, e.instance_path()))
         .take(5)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");

@@ -3,10 +3,72 @@
 //! not encrypted or not authenticated are drawn in red.
 
 use std::collections::BTreeMap;
-use stridemap_model::architecture::{ArchNode, ArchitectureGraph, Flow, Role};
+use stridemap_model::architecture::{ArchNode, Architecture, ArchitectureGraph, Flow, Role};
+
+/// The nodes and flows a diagram draws, in id order, whether they come from the graph of a scan
+/// or from a report's `architecture` section (the renderers of a finished report have only that).
+pub(crate) struct Diagram<'a> {
+    pub(crate) nodes: Vec<&'a ArchNode>,
+    pub(crate) flows: Vec<&'a Flow>,
+    by_id: rustc_hash::FxHashMap<&'a str, &'a ArchNode>,
+}
+
+impl<'a> Diagram<'a> {
+    fn new(mut nodes: Vec<&'a ArchNode>, mut flows: Vec<&'a Flow>) -> Self {
+        nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        flows.sort_by(|a, b| a.id.cmp(&b.id));
+        let by_id = nodes.iter().map(|n| (n.id.as_str(), *n)).collect();
+        Diagram {
+            nodes,
+            flows,
+            by_id,
+        }
+    }
+
+    pub(crate) fn of_graph(graph: &'a ArchitectureGraph) -> Self {
+        Diagram::new(graph.nodes().collect(), graph.flows().collect())
+    }
+
+    pub(crate) fn of_architecture(a: &'a Architecture) -> Self {
+        let nodes = a
+            .services
+            .iter()
+            .chain(&a.data_stores)
+            .chain(&a.message_brokers)
+            .chain(&a.entry_points)
+            .collect();
+        Diagram::new(nodes, a.flows.iter().collect())
+    }
+
+    pub(crate) fn node(&self, id: &str) -> Option<&'a ArchNode> {
+        self.by_id.get(id).copied()
+    }
+
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &'a ArchNode> + '_ {
+        self.nodes
+            .iter()
+            .copied()
+            .filter(|n| n.role == Role::EntryPoint)
+    }
+
+    /// Whether a flow is drawn as insecure: neither encrypted nor authenticated, and not the
+    /// internet's own arrow into an entry point.
+    pub(crate) fn flow_is_weak(&self, f: &Flow) -> bool {
+        self.node(&f.from).is_some_and(|from| flow_is_weak(f, from))
+    }
+
+    /// Nodes grouped by the cluster they are drawn in, clusters in key order.
+    pub(crate) fn clusters(&self) -> BTreeMap<(String, String), Vec<&'a ArchNode>> {
+        let mut out: BTreeMap<(String, String), Vec<&ArchNode>> = BTreeMap::new();
+        for n in &self.nodes {
+            out.entry(cluster_of(n)).or_default().push(n);
+        }
+        out
+    }
+}
 
 /// Which cluster a node is drawn in.
-fn cluster_of(n: &ArchNode) -> (String, String) {
+pub(crate) fn cluster_of(n: &ArchNode) -> (String, String) {
     if n.role == Role::EntryPoint {
         return ("entry".into(), "Entry points".into());
     }
@@ -26,7 +88,7 @@ fn flow_is_weak(f: &Flow, from: &ArchNode) -> bool {
     from.role != Role::EntryPoint && (!f.encrypted || !f.authenticated)
 }
 
-fn flow_label(f: &Flow, weak: bool) -> String {
+pub(crate) fn flow_label(f: &Flow, weak: bool) -> String {
     let mut label = f.protocol.clone();
     if let Some(p) = f.port {
         label.push_str(&format!(" :{p}"));
@@ -46,12 +108,10 @@ fn flow_label(f: &Flow, weak: bool) -> String {
 }
 
 /// Stable, syntax-safe identifiers for node ids.
-fn safe_ids(graph: &ArchitectureGraph) -> BTreeMap<String, String> {
+pub(crate) fn safe_ids(diagram: &Diagram) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut used = std::collections::BTreeSet::new();
-    let mut nodes: Vec<&ArchNode> = graph.nodes().collect();
-    nodes.sort_by(|a, b| a.id.cmp(&b.id));
-    for n in nodes {
+    for n in &diagram.nodes {
         let base: String = format!(
             "n_{}",
             n.id.chars()
@@ -65,23 +125,6 @@ fn safe_ids(graph: &ArchitectureGraph) -> BTreeMap<String, String> {
             k += 1;
         }
         out.insert(n.id.clone(), id);
-    }
-    out
-}
-
-fn sorted_flows(graph: &ArchitectureGraph) -> Vec<&Flow> {
-    let mut flows: Vec<&Flow> = graph.flows().collect();
-    flows.sort_by(|a, b| a.id.cmp(&b.id));
-    flows
-}
-
-fn clusters(graph: &ArchitectureGraph) -> BTreeMap<(String, String), Vec<&ArchNode>> {
-    let mut out: BTreeMap<(String, String), Vec<&ArchNode>> = BTreeMap::new();
-    for n in graph.nodes() {
-        out.entry(cluster_of(n)).or_default().push(n);
-    }
-    for v in out.values_mut() {
-        v.sort_by(|a, b| a.id.cmp(&b.id));
     }
     out
 }
@@ -106,14 +149,24 @@ fn mermaid_node(n: &ArchNode, id: &str) -> String {
     }
 }
 
+/// The Mermaid flowchart of a scan's architecture graph.
 pub fn mermaid(graph: &ArchitectureGraph) -> String {
-    let ids = safe_ids(graph);
+    mermaid_of(&Diagram::of_graph(graph))
+}
+
+/// The Mermaid flowchart of a report's `architecture` section (the same text as [`mermaid`]
+/// gives for the graph it came from).
+pub fn mermaid_of_architecture(architecture: &Architecture) -> String {
+    mermaid_of(&Diagram::of_architecture(architecture))
+}
+
+fn mermaid_of(d: &Diagram) -> String {
+    let ids = safe_ids(d);
     let mut out = String::from("flowchart LR\n");
-    let has_entries = graph.nodes().any(|n| n.role == Role::EntryPoint);
-    if has_entries {
+    if d.entries().next().is_some() {
         out.push_str("  internet((\"Internet\"))\n");
     }
-    for ((key, title), nodes) in clusters(graph) {
+    for ((key, title), nodes) in d.clusters() {
         out.push_str(&format!(
             "  subgraph c_{key}[\"{}\"]\n",
             mermaid_escape(&title)
@@ -125,18 +178,12 @@ pub fn mermaid(graph: &ArchitectureGraph) -> String {
     }
     let mut link = 0usize;
     let mut red = Vec::new();
-    let mut entries: Vec<&ArchNode> = graph
-        .nodes()
-        .filter(|n| n.role == Role::EntryPoint)
-        .collect();
-    entries.sort_by(|a, b| a.id.cmp(&b.id));
-    for e in entries {
+    for e in d.entries() {
         out.push_str(&format!("  internet --> {}\n", ids[&e.id]));
         link += 1;
     }
-    for f in sorted_flows(graph) {
-        let from = graph.node(&f.from).expect("flow source");
-        let weak = flow_is_weak(f, from);
+    for f in &d.flows {
+        let weak = d.flow_is_weak(f);
         let arrow = if f.is_async { "-.->" } else { "-->" };
         out.push_str(&format!(
             "  {} {arrow}|\"{}\"| {}\n",
@@ -158,8 +205,9 @@ pub fn mermaid(graph: &ArchitectureGraph) -> String {
     }
     out.push_str("  classDef external stroke-dasharray: 5 5\n");
     let externals: Vec<&str> = {
-        let mut v: Vec<&str> = graph
-            .nodes()
+        let mut v: Vec<&str> = d
+            .nodes
+            .iter()
             .filter(|n| n.external)
             .map(|n| ids[&n.id].as_str())
             .collect();
@@ -176,13 +224,22 @@ fn dot_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
+/// The Graphviz DOT digraph of a scan's architecture graph.
 pub fn dot(graph: &ArchitectureGraph) -> String {
+    dot_of(&Diagram::of_graph(graph))
+}
+
+/// The Graphviz DOT digraph of a report's `architecture` section.
+pub fn dot_of_architecture(architecture: &Architecture) -> String {
+    dot_of(&Diagram::of_architecture(architecture))
+}
+
+fn dot_of(d: &Diagram) -> String {
     let mut out = String::from("digraph stridemap {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
-    let has_entries = graph.nodes().any(|n| n.role == Role::EntryPoint);
-    if has_entries {
+    if d.entries().next().is_some() {
         out.push_str("  \"internet\" [label=\"Internet\", shape=doublecircle];\n");
     }
-    for ((key, title), nodes) in clusters(graph) {
+    for ((key, title), nodes) in d.clusters() {
         out.push_str(&format!(
             "  subgraph \"cluster_{key}\" {{\n    label=\"{}\";\n    style=dashed;\n",
             dot_escape(&title)
@@ -207,17 +264,11 @@ pub fn dot(graph: &ArchitectureGraph) -> String {
         }
         out.push_str("  }\n");
     }
-    let mut entries: Vec<&ArchNode> = graph
-        .nodes()
-        .filter(|n| n.role == Role::EntryPoint)
-        .collect();
-    entries.sort_by(|a, b| a.id.cmp(&b.id));
-    for e in entries {
+    for e in d.entries() {
         out.push_str(&format!("  \"internet\" -> \"{}\";\n", dot_escape(&e.id)));
     }
-    for f in sorted_flows(graph) {
-        let from = graph.node(&f.from).expect("flow source");
-        let weak = flow_is_weak(f, from);
+    for f in &d.flows {
+        let weak = d.flow_is_weak(f);
         let mut attrs = vec![format!("label=\"{}\"", dot_escape(&flow_label(f, weak)))];
         if weak {
             attrs.push("color=\"#d62728\"".into());

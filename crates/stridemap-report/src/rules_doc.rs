@@ -109,12 +109,19 @@ pub fn explain(rule: &dyn Rule) -> String {
         out.push_str(&format!("{k}: {}\n", v.replace('`', "")));
     }
     out.push('\n');
-    out.push_str(&doc_markdown(m));
-    out.push_str(&format!(
-        "\n## Attack scenario\n{}\n\n## Mitigation\n{}\n",
-        m.attack_scenario, m.mitigation
-    ));
+    out.push_str(&help_markdown(m));
     out
+}
+
+/// A rule's whole help as markdown: its doc comment, then the attack scenario and mitigation
+/// (what `stridemap explain` prints below the metadata, and SARIF's `help`).
+pub fn help_markdown(m: &RuleMeta) -> String {
+    format!(
+        "{}\n## Attack scenario\n{}\n\n## Mitigation\n{}\n",
+        doc_markdown(m),
+        m.attack_scenario,
+        m.mitigation
+    )
 }
 
 /// docs/rules.md.
