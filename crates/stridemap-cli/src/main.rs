@@ -469,6 +469,18 @@ fn print_stdout(s: &str) -> ExitCode {
     }
 }
 
+/// The JSON report, streamed to standard output.
+fn stream_stdout(report: &stridemap_model::Report) -> ExitCode {
+    match stridemap_report::json::write(report, std::io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stridemap: cannot write output: {e}");
+            ExitCode::from(EXIT_SCAN_FAILED)
+        }
+    }
+}
+
 fn scan(args: ScanArgs) -> ExitCode {
     if !args.path.exists() {
         eprintln!(
@@ -564,14 +576,23 @@ fn scan(args: ScanArgs) -> ExitCode {
         }
     };
     // Render everything (in parallel) before printing anything, so that the progress bar is
-    // gone first.
-    let rendered: Vec<(Option<&PathBuf>, String)> = if plan.is_empty() {
-        let format = args.format.unwrap_or(Format::Text).renderer();
-        vec![(None, format.render(&report, color))]
-    } else {
-        let formats: Vec<_> = plan.iter().map(|(_, f)| f.renderer()).collect();
-        let texts = stridemap_report::render_all(&report, &formats, color);
-        plan.iter().map(|(path, _)| Some(path)).zip(texts).collect()
+    // gone first. A lone JSON report is the exception: it is streamed to its destination
+    // (`None` here) rather than held in memory whole.
+    let rendered: Vec<(Option<&PathBuf>, Option<String>)> = match plan.as_slice() {
+        [] if args.format == Some(Format::Json) => vec![(None, None)],
+        [(path, Format::Json)] => vec![(Some(path), None)],
+        [] => {
+            let format = args.format.unwrap_or(Format::Text).renderer();
+            vec![(None, Some(format.render(&report, color)))]
+        }
+        _ => {
+            let formats: Vec<_> = plan.iter().map(|(_, f)| f.renderer()).collect();
+            let texts = stridemap_report::render_all(&report, &formats, color);
+            plan.iter()
+                .map(|(path, _)| Some(path))
+                .zip(texts.into_iter().map(Some))
+                .collect()
+        }
     };
     progress.finish();
 
@@ -583,15 +604,26 @@ fn scan(args: ScanArgs) -> ExitCode {
     }
     let mut written = Vec::new();
     for (path, content) in rendered {
-        match path {
-            None => {
+        match (path, content) {
+            (None, Some(content)) => {
                 let printed = print_stdout(&content);
                 if printed != ExitCode::SUCCESS {
                     return printed;
                 }
             }
-            Some(path) => {
-                if let Err(e) = std::fs::write(path, content) {
+            (None, None) => {
+                let printed = stream_stdout(&report);
+                if printed != ExitCode::SUCCESS {
+                    return printed;
+                }
+            }
+            (Some(path), content) => {
+                let result = match content {
+                    Some(content) => std::fs::write(path, content),
+                    None => std::fs::File::create(path)
+                        .and_then(|file| stridemap_report::json::write(&report, file)),
+                };
+                if let Err(e) = result {
                     eprintln!("stridemap: cannot write {}: {e}", path.display());
                     return ExitCode::from(EXIT_SCAN_FAILED);
                 }
