@@ -118,11 +118,13 @@ pub struct Threat {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity_reason: Option<String>,
     pub affected_components: Vec<String>,
-    pub attack_scenario: String,
+    /// The rule's text, shared by all its threats rather than copied into each.
+    pub attack_scenario: &'static str,
     pub infrastructure_type: String,
     pub affected_resources: Vec<String>,
     pub vulnerability_types: Vec<String>,
-    pub mitigation: String,
+    /// The rule's text, shared by all its threats.
+    pub mitigation: &'static str,
     pub rule: String,
     pub group: Group,
     pub group_name: String,
