@@ -132,10 +132,18 @@ impl<'a> Builder<'a> {
 
     /// The PeerAuthentication mode in force for a node, for traffic to one of its ports when
     /// known (`portLevelMtls`), resolved as Istio does (see [`mesh::mtls_in_force`]).
-    fn mtls_mode(&self, node: usize, port: Option<u16>) -> MtlsMode {
+    fn mtls_mode(
+        &self,
+        node: usize,
+        port: Option<u16>,
+        by_namespace: &(Vec<usize>, BTreeMap<&str, Vec<usize>>),
+    ) -> MtlsMode {
         let n = &self.nodes[node];
+        let policies = self.objects("PeerAuthentication");
         mesh::mtls_in_force(
-            self.objects("PeerAuthentication").iter().copied(),
+            self.candidates_for(policies.len(), n.namespace.as_deref(), by_namespace)
+                .into_iter()
+                .map(|i| policies[i]),
             n.namespace.as_deref(),
             &n.labels,
             port,
@@ -143,12 +151,33 @@ impl<'a> Builder<'a> {
         .mode
     }
 
-    /// The workload port behind a Service port of a node (`targetPort`), for port-level mTLS.
-    fn workload_port(&self, node: usize, port: Option<u16>) -> Option<u16> {
+    /// Positions of the policies that can apply in `namespace`, in corpus order (which decides
+    /// between policies of equal rank): all of them for a node without a namespace.
+    fn candidates_for(
+        &self,
+        total: usize,
+        namespace: Option<&str>,
+        (anywhere, in_namespace): &(Vec<usize>, BTreeMap<&str, Vec<usize>>),
+    ) -> Vec<usize> {
+        let mut out: Vec<usize> = match namespace {
+            Some(ns) => anywhere
+                .iter()
+                .chain(in_namespace.get(ns).into_iter().flatten())
+                .copied()
+                .collect(),
+            None => (0..total).collect(),
+        };
+        out.sort_unstable();
+        out
+    }
+
+    /// The workload port behind a Service port of a node (`targetPort`), for port-level mTLS;
+    /// `services`: positions of the Services that select the node.
+    fn workload_port(&self, services: &[usize], port: Option<u16>) -> Option<u16> {
         let port = port?;
-        self.services
+        services
             .iter()
-            .filter(|s| s.targets.contains(&node))
+            .map(|&s| &self.services[s])
             .flat_map(|s| s.ports.iter())
             .find(|(p, _)| *p == port)
             .and_then(|(_, target)| target.as_deref().and_then(|t| t.parse().ok()))
@@ -197,17 +226,7 @@ impl<'a> Builder<'a> {
     ) -> Option<String> {
         let n = &self.nodes[node];
         let policies = self.objects("AuthorizationPolicy");
-        let (anywhere, in_namespace) = by_namespace;
-        let mut candidates: Vec<usize> = match n.namespace.as_deref() {
-            Some(ns) => anywhere
-                .iter()
-                .chain(in_namespace.get(ns).into_iter().flatten())
-                .copied()
-                .collect(),
-            None => (0..policies.len()).collect(),
-        };
-        candidates.sort_unstable();
-        candidates
+        self.candidates_for(policies.len(), n.namespace.as_deref(), by_namespace)
             .into_iter()
             .map(|i| policies[i])
             .filter(|o| mesh::authorization_policy_applies(o, n.namespace.as_deref(), &n.labels))
@@ -224,13 +243,13 @@ impl<'a> Builder<'a> {
             .map(|o| o.name.clone())
     }
 
-    /// AuthorizationPolicies that can apply anywhere (no namespace, or the mesh root
-    /// namespace) and those of each namespace, by position, so that resolving a node's policy
-    /// does not read every policy of the repository.
-    fn authorization_candidates(&self) -> (Vec<usize>, BTreeMap<&'a str, Vec<usize>>) {
+    /// Policies of a kind that can apply anywhere (no namespace, or the mesh root namespace)
+    /// and those of each namespace, by position, so that resolving a node's policy does not
+    /// read every policy of the repository.
+    fn namespace_candidates(&self, kind: &str) -> (Vec<usize>, BTreeMap<&'a str, Vec<usize>>) {
         let mut anywhere = Vec::new();
         let mut by_namespace: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
-        for (i, o) in self.objects("AuthorizationPolicy").iter().enumerate() {
+        for (i, o) in self.objects(kind).iter().enumerate() {
             match o.namespace.as_deref() {
                 Some(ns) if ns != mesh::ISTIO_ROOT_NAMESPACE => {
                     by_namespace.entry(ns).or_default().push(i)
@@ -246,7 +265,14 @@ impl<'a> Builder<'a> {
         // Without any injection in the repository, sidecars may still be injected on the
         // cluster: a DestinationRule that originates TLS is then taken at its word.
         let mesh_unknown = meshes.iter().all(Option::is_none);
-        let candidates = self.authorization_candidates();
+        let candidates = self.namespace_candidates("AuthorizationPolicy");
+        let peer_authentications = self.namespace_candidates("PeerAuthentication");
+        let mut services_of: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        for (s, service) in self.services.iter().enumerate() {
+            for &t in &service.targets {
+                services_of[t].push(s);
+            }
+        }
         let authz: Vec<Option<String>> = (0..self.nodes.len())
             .map(|i| {
                 if meshes[i].is_some() {
@@ -263,8 +289,11 @@ impl<'a> Builder<'a> {
                 matches!(
                     (meshes[key.from], meshes[key.to]),
                     (Some(Mesh::Istio), Some(Mesh::Istio))
-                ) && self.mtls_mode(key.to, self.workload_port(key.to, key.port))
-                    == MtlsMode::Strict
+                ) && self.mtls_mode(
+                    key.to,
+                    self.workload_port(&services_of[key.to], key.port),
+                    &peer_authentications,
+                ) == MtlsMode::Strict
             })
             .collect();
         for ((key, draft), strict) in self.flows.iter_mut().zip(strict) {
