@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub(crate) rbac_bindings: OnceLock<crate::rules::rbac::util::BindingsBySubject<'a>>,
     /// ConfigMap data keys, for controller settings asked per Ingress.
     pub(crate) config_map_keys: OnceLock<crate::rules::gateway::util::ConfigMapKeys<'a>>,
+    /// Routes and authenticated routes per source directory, asked per backend.
+    pub(crate) code_routes_by_dir: OnceLock<crate::rules::gateway::util::RoutesByDir<'a>>,
     pub settings: &'a Settings,
 }
 
@@ -54,6 +56,7 @@ impl<'a> Context<'a> {
             kafka_configs: OnceLock::new(),
             rbac_bindings: OnceLock::new(),
             config_map_keys: OnceLock::new(),
+            code_routes_by_dir: OnceLock::new(),
             settings: &NO_SETTINGS,
         }
     }

@@ -102,7 +102,7 @@ declare_rule! {
 fn backends_need_edge_auth(cx: &Context, targets: &[&ArchNode]) -> Option<Tier> {
     let mut worst: Option<Tier> = None;
     for t in targets {
-        if code_authenticates(cx.corpus, t) {
+        if code_authenticates(cx, t) {
             continue;
         }
         let tier = node_tier(cx.arch, t);

@@ -1075,8 +1075,8 @@ pub fn gateway_label_sets(
 // Code-level authentication
 
 /// Whether the code of a service shows authentication on every route it serves.
-pub fn code_authenticates(corpus: &Corpus, node: &ArchNode) -> bool {
-    let dirs: Vec<&str> = node
+pub fn code_authenticates(cx: &crate::Context, node: &ArchNode) -> bool {
+    let mut dirs: Vec<&str> = node
         .sources
         .iter()
         .filter(|s| s.kind == "code")
@@ -1085,22 +1085,31 @@ pub fn code_authenticates(corpus: &Corpus, node: &ArchNode) -> bool {
     if dirs.is_empty() {
         return false;
     }
-    let mut routes = 0;
-    let mut authed = 0;
+    dirs.sort_unstable();
+    dirs.dedup();
+    let by_dir = cx
+        .code_routes_by_dir
+        .get_or_init(|| code_routes_by_dir(cx.corpus));
+    let (routes, authed) = dirs
+        .iter()
+        .filter_map(|d| by_dir.get(d))
+        .fold((0, 0), |(r, a), (dr, da)| (r + dr, a + da));
+    routes > 0 && routes == authed
+}
+
+/// Source directory → (routes declared in its files, routes with an authentication check).
+pub type RoutesByDir<'a> = std::collections::BTreeMap<&'a str, (usize, usize)>;
+
+fn code_routes_by_dir(corpus: &Corpus) -> RoutesByDir<'_> {
+    let mut out = RoutesByDir::new();
     for code in &corpus.code {
         let path = &corpus.file(code.file).path;
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        if !dirs.contains(&dir) {
-            continue;
-        }
-        for r in &code.routes {
-            routes += 1;
-            if !r.auth.is_empty() {
-                authed += 1;
-            }
-        }
+        let entry = out.entry(dir).or_default();
+        entry.0 += code.routes.len();
+        entry.1 += code.routes.iter().filter(|r| !r.auth.is_empty()).count();
     }
-    routes > 0 && routes == authed
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
