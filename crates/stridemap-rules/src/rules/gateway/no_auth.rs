@@ -1,7 +1,7 @@
 use super::util::{
-    code_authenticates, default_istio_gateway_labels, entry_targets, gateway_label_sets,
-    ingress_auth, ingress_backends, istio_auth, kong_annotation, kong_gaps, name_loc, node_tier,
-    same_ns, string_map, text_tier, Refs, Resolved, Tier, KONG_AUTH_PLUGINS,
+    code_authenticates, entry_targets, ingress_auth, ingress_backends, istio_auth,
+    istio_gateway_entries, kong_annotation, kong_gaps, name_loc, node_tier, text_tier,
+    virtual_services_of, Refs, Resolved, Tier, KONG_AUTH_PLUGINS,
 };
 use crate::helpers::on_object;
 use crate::{Check, Context, Sink};
@@ -188,51 +188,26 @@ impl NoAuth {
     }
 
     fn istio_gateways(&self, cx: &Context, out: &mut Sink) {
-        let entries: Vec<&ArchNode> = cx
-            .arch
-            .nodes()
-            .filter(|n| n.name.starts_with("istio-gateway/"))
-            .collect();
-        for entry in entries {
-            let gw = entry.name.trim_start_matches("istio-gateway/");
-            let targets = entry_targets(cx.arch, &entry.name, &entry.namespace);
-            if targets.is_empty() {
-                continue;
-            }
-            let gateway = cx.corpus.objects_of(&["Gateway"]).find(|g| {
-                g.api_version.starts_with("networking.istio.io")
-                    && g.name == gw
-                    && same_ns(&g.namespace, &entry.namespace)
-            });
-            let selector = gateway
-                .map(|g| string_map(g.root.path(&["spec", "selector"])))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(default_istio_gateway_labels);
-            let (sets, pods_ns) = gateway_label_sets(cx.arch, &selector);
-            let note = match istio_auth(cx.corpus, &sets, &pods_ns, Some(gw)) {
+        for entry in istio_gateway_entries(cx) {
+            let (gw, targets) = (entry.name, &entry.targets);
+            let note = match istio_auth(
+                cx.corpus,
+                &entry.label_sets,
+                &entry.pods_namespace,
+                Some(gw),
+            ) {
                 Ok(_) => continue,
                 Err(note) => note,
             };
-            let Some(tier) = backends_need_edge_auth(cx, &targets) else {
+            let Some(tier) = backends_need_edge_auth(cx, targets) else {
                 continue;
             };
-            let services: Vec<&K8sObject> = cx
-                .corpus
-                .objects_of(&["VirtualService"])
-                .filter(|v| {
-                    v.root
-                        .path(&["spec", "gateways"])
-                        .map(Node::strings)
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|(g, _)| g.rsplit('/').next() == Some(gw))
-                })
-                .collect();
-            let anchor: Option<&K8sObject> = gateway.or_else(|| services.first().copied());
+            let services: Vec<&K8sObject> = virtual_services_of(cx.corpus, gw).collect();
+            let anchor: Option<&K8sObject> = entry.gateway.or_else(|| services.first().copied());
             let Some(anchor) = anchor else { continue };
             let mut desc = format!(
                 "Istio gateway `{gw}` forwards requests to {} and no AuthorizationPolicy on the gateway requires an authenticated caller",
-                names(&targets)
+                names(targets)
             );
             if let Some(n) = note {
                 desc.push_str(&format!(" ({n})"));
@@ -241,7 +216,7 @@ impl NoAuth {
             for v in services {
                 f.resource(v.resource_id()).also_at(v.file, name_loc(v));
             }
-            for t in &targets {
+            for t in targets {
                 f.component(t.name.clone());
             }
             f.severity(severity(&tier));

@@ -1,8 +1,8 @@
 use super::util::{
     controller_setting, default_istio_gateway_labels, entry_targets, gateway_label_sets,
-    ingress_backends, ingress_class, istio_policy_applies, kong_annotation, kong_gaps,
-    kong_global_plugin, name_loc, nginx_faces_internet, nginx_find, nginx_server_label,
-    nginx_servers, same_ns, string_map, traefik_annotation, Refs, Resolved, KONG_RATE_PLUGINS,
+    ingress_backends, ingress_class, istio_gateway_entries, istio_policy_applies, kong_annotation,
+    kong_gaps, kong_global_plugin, name_loc, nginx_faces_internet, nginx_find, nginx_server_label,
+    nginx_servers, traefik_annotation, virtual_services_of, Refs, Resolved, KONG_RATE_PLUGINS,
     NGINX_PASS,
 };
 use crate::helpers::on_object;
@@ -216,39 +216,15 @@ impl NoRateLimit {
     }
 
     fn istio_gateways(&self, cx: &Context, out: &mut Sink) {
-        for entry in cx
-            .arch
-            .nodes()
-            .filter(|n| n.name.starts_with("istio-gateway/"))
-        {
-            let gw = entry.name.trim_start_matches("istio-gateway/");
-            let targets = entry_targets(cx.arch, &entry.name, &entry.namespace);
-            if targets.is_empty() {
+        for entry in istio_gateway_entries(cx) {
+            let gw = entry.name;
+            if envoy_filter_limits(cx, &entry.label_sets, &entry.pods_namespace, Some(gw)).is_some()
+            {
                 continue;
             }
-            let gateway = cx.corpus.objects_of(&["Gateway"]).find(|g| {
-                g.api_version.starts_with("networking.istio.io")
-                    && g.name == gw
-                    && same_ns(&g.namespace, &entry.namespace)
-            });
-            let selector = gateway
-                .map(|g| string_map(g.root.path(&["spec", "selector"])))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(default_istio_gateway_labels);
-            let (sets, ns) = gateway_label_sets(cx.arch, &selector);
-            if envoy_filter_limits(cx, &sets, &ns, Some(gw)).is_some() {
-                continue;
-            }
-            let anchor: Option<&K8sObject> = gateway.or_else(|| {
-                cx.corpus.objects_of(&["VirtualService"]).find(|v| {
-                    v.root
-                        .path(&["spec", "gateways"])
-                        .map(Node::strings)
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|(g, _)| g.rsplit('/').next() == Some(gw))
-                })
-            });
+            let anchor: Option<&K8sObject> = entry
+                .gateway
+                .or_else(|| virtual_services_of(cx.corpus, gw).next());
             let Some(anchor) = anchor else { continue };
             on_object(
                 out,
@@ -256,7 +232,7 @@ impl NoRateLimit {
                 name_loc(anchor),
                 format!(
                     "Istio gateway `{gw}` forwards requests to {} and no EnvoyFilter applies a rate limit on the gateway",
-                    names(&targets)
+                    names(&entry.targets)
                 ),
             )
             .infra(InfraType::Istio);

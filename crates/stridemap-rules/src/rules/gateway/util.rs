@@ -1727,3 +1727,61 @@ mod tests {
         assert!(!request_controlled("scheme"));
     }
 }
+
+/// An Istio ingress gateway the architecture found, with what the gateway rules ask of it.
+pub struct IstioGatewayEntry<'a> {
+    /// The Gateway's name (`bookinfo-gateway`).
+    pub name: &'a str,
+    /// The workloads it forwards to (never empty).
+    pub targets: Vec<&'a ArchNode>,
+    /// The `networking.istio.io` Gateway object, when the scan has it.
+    pub gateway: Option<&'a K8sObject>,
+    /// Label sets of the gateway's pods (from its selector) and their namespace.
+    pub label_sets: Vec<BTreeMap<String, String>>,
+    pub pods_namespace: Option<String>,
+}
+
+/// Every Istio gateway entry point that forwards somewhere.
+pub fn istio_gateway_entries<'a>(cx: &Context<'a>) -> Vec<IstioGatewayEntry<'a>> {
+    let arch = cx.arch;
+    arch.nodes()
+        .filter_map(|entry| {
+            let name = entry.name.strip_prefix("istio-gateway/")?;
+            let targets = entry_targets(arch, &entry.name, &entry.namespace);
+            if targets.is_empty() {
+                return None;
+            }
+            let gateway = cx.corpus.objects_named("Gateway", name).find(|g| {
+                g.api_version.starts_with("networking.istio.io")
+                    && same_ns(&g.namespace, &entry.namespace)
+            });
+            let selector = gateway
+                .map(|g| string_map(g.root.path(&["spec", "selector"])))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(default_istio_gateway_labels);
+            let (label_sets, pods_namespace) = gateway_label_sets(arch, &selector);
+            Some(IstioGatewayEntry {
+                name,
+                targets,
+                gateway,
+                label_sets,
+                pods_namespace,
+            })
+        })
+        .collect()
+}
+
+/// VirtualServices bound to the Istio gateway `gateway` (by name, any namespace prefix).
+pub fn virtual_services_of<'a>(
+    corpus: &'a Corpus,
+    gateway: &'a str,
+) -> impl Iterator<Item = &'a K8sObject> + 'a {
+    corpus.objects_of(&["VirtualService"]).filter(move |v| {
+        v.root
+            .path(&["spec", "gateways"])
+            .map(Node::strings)
+            .unwrap_or_default()
+            .iter()
+            .any(|(g, _)| g.rsplit('/').next() == Some(gateway))
+    })
+}
