@@ -679,8 +679,11 @@ pub(crate) fn attack_paths_indexed<'a>(
                 continue;
             };
             let mut steps = Vec::new();
+            // The footholds' labels, target first, for the title.
+            let mut labels = Vec::new();
             let mut cur = target.clone();
             while let Some((prev, threat_ids, description)) = parent.get(&cur) {
+                labels.push(cur.label());
                 steps.push(AttackStep {
                     threat_id: threat_ids[0].clone(),
                     threat_ids: threat_ids.clone(),
@@ -696,9 +699,9 @@ pub(crate) fn attack_paths_indexed<'a>(
             } else {
                 base
             };
-            let mut route: Vec<String> = vec![entry.label()];
-            route.extend(steps.iter().map(|s| parse_label(&s.to)));
-            let title = route.join(" → ");
+            labels.push(entry.label());
+            labels.reverse();
+            let title = labels.join(" → ");
             let path = AttackPath {
                 id: String::new(),
                 title,
@@ -723,27 +726,4 @@ pub(crate) fn attack_paths_indexed<'a>(
         out.push(path);
     }
     out
-}
-
-/// The label of a foothold id, for titles.
-fn parse_label(id: &str) -> String {
-    let f = match id.split_once(':') {
-        Some(("container", s)) => Foothold::Container(s.into()),
-        Some(("credentials", s)) => Foothold::Credentials(s.into()),
-        Some(("token", s)) => Foothold::Token(s.into()),
-        Some(("datastore", s)) => Foothold::DataStore(s.into()),
-        Some(("topic", s)) => Foothold::Topic(s.into()),
-        Some(("image", s)) => Foothold::Image(s.into()),
-        Some(("service", s)) => Foothold::Control(s.into()),
-        Some(("impersonate", s)) => Foothold::Impersonate(s.into()),
-        _ => match id {
-            "secrets" => Foothold::Secrets,
-            "cluster-admin" => Foothold::ClusterAdmin,
-            "node" => Foothold::Host,
-            "internet" => Foothold::Internet,
-            "ci-pipeline" => Foothold::CiPipeline,
-            _ => Foothold::ClusterNetwork,
-        },
-    };
-    f.label()
 }
