@@ -1,5 +1,4 @@
-use super::packages::{lang_install, run_commands};
-use crate::helpers::on_dockerfile;
+use super::packages::{lang_install, report_unpinned};
 use crate::{Check, Context, Sink};
 use stridemap_model::dockerfile::Dockerfile;
 
@@ -48,24 +47,6 @@ declare_rule! {
 
 impl Check for LangPackageUnpinned {
     fn check_dockerfile(&self, df: &Dockerfile, cx: &Context, out: &mut Sink) {
-        let path = &cx.corpus.file(df.file).path;
-        for (i, ins, cmds) in run_commands(df) {
-            for (n, inst) in cmds.iter().filter_map(lang_install).enumerate() {
-                let list = inst
-                    .unpinned
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                on_dockerfile(
-                    out,
-                    cx.corpus,
-                    df,
-                    ins.loc,
-                    format!("a `RUN` step in `{path}` installs {list} with {} without pinning a version", inst.manager),
-                )
-                .key_part(format!("run{i}:{}{n}", inst.manager));
-            }
-        }
+        report_unpinned(df, cx, out, lang_install);
     }
 }

@@ -477,3 +477,35 @@ mod tests {
         );
     }
 }
+
+/// Reports every install command `install` recognises in `df`'s `RUN` steps that leaves
+/// packages unpinned: one finding per command, naming the packages.
+pub fn report_unpinned(
+    df: &Dockerfile,
+    cx: &crate::Context,
+    out: &mut crate::Sink,
+    install: fn(&Command) -> Option<Install>,
+) {
+    let path = &cx.corpus.file(df.file).path;
+    for (i, ins, cmds) in run_commands(df) {
+        for (n, inst) in cmds.iter().filter_map(install).enumerate() {
+            let list = inst
+                .unpinned
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            crate::helpers::on_dockerfile(
+                out,
+                cx.corpus,
+                df,
+                ins.loc,
+                format!(
+                    "a `RUN` step in `{path}` installs {list} with {} without pinning a version",
+                    inst.manager
+                ),
+            )
+            .key_part(format!("run{i}:{}{n}", inst.manager));
+        }
+    }
+}
