@@ -109,16 +109,36 @@ pub struct Corpus {
     kind_index: std::collections::BTreeMap<String, Vec<usize>>,
     /// Positions in `objects` by (kind, name); built by [`Corpus::index_objects`].
     name_index: std::collections::BTreeMap<(String, String), Vec<usize>>,
+    /// Positions in `dockerfiles` by file path; built by [`Corpus::index_objects`].
+    dockerfile_index: rustc_hash::FxHashMap<String, usize>,
+    /// Positions in `compose` by the directory of their file; built by [`Corpus::index_objects`].
+    compose_dir_index: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
 
 /// Longest evidence snippet kept, in characters.
 const SNIPPET_MAX: usize = 200;
 
 impl Corpus {
-    /// Indexes `objects` by kind; call once after the objects are collected.
+    /// Indexes `objects` by kind and name, Dockerfiles by path and Compose files by directory;
+    /// call once after the documents are collected.
     pub fn index_objects(&mut self) {
         self.kind_index.clear();
         self.name_index.clear();
+        self.dockerfile_index.clear();
+        self.compose_dir_index.clear();
+        for (i, df) in self.dockerfiles.iter().enumerate() {
+            let path = self.files[df.file.0 as usize].path.clone();
+            // The first of several documents of one path wins, as a scan in order would.
+            self.dockerfile_index.entry(path).or_insert(i);
+        }
+        for (i, c) in self.compose.iter().enumerate() {
+            let path = &self.files[c.file.0 as usize].path;
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            self.compose_dir_index
+                .entry(dir.to_string())
+                .or_default()
+                .push(i);
+        }
         for (i, o) in self.objects.iter().enumerate() {
             self.kind_index.entry(o.kind.clone()).or_default().push(i);
             self.name_index
@@ -153,6 +173,37 @@ impl Corpus {
                 .flatten()
                 .map(move |&i| &self.objects[i])
         })
+    }
+
+    /// Frees the parsed documents once nothing reads them any more (after the rules and the
+    /// suppression comments): the files, whose text evidence quotes, and the diagnostics stay.
+    /// Rendering a large repository then does not hold every YAML tree at its peak.
+    pub fn drop_documents(&mut self) {
+        self.objects = Vec::new();
+        self.compose = Vec::new();
+        self.dockerfiles = Vec::new();
+        self.properties = Vec::new();
+        self.other_yaml = Vec::new();
+        self.code = Vec::new();
+        self.nginx = Vec::new();
+        self.index_objects();
+    }
+
+    /// The Dockerfile read from `path` (relative to the scan root).
+    pub fn dockerfile_at(&self, path: &str) -> Option<&Dockerfile> {
+        self.dockerfile_index
+            .get(path)
+            .map(|&i| &self.dockerfiles[i])
+    }
+
+    /// The Compose files of a directory (relative to the scan root, `""` for the root), in
+    /// corpus order.
+    pub fn compose_in_dir<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a ComposeFile> + 'a {
+        self.compose_dir_index
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.compose[i])
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {

@@ -124,8 +124,10 @@ impl Check for MtlsNotStrict {
             .collect();
         let mut groups: BTreeMap<(String, Option<u16>), Group> = BTreeMap::new();
         for &n in &considered {
-            let mut ports: Vec<u16> = policies
+            let candidates = cx.peer_authentications().candidates(n.namespace.as_deref());
+            let mut ports: Vec<u16> = candidates
                 .iter()
+                .filter(|p| mesh::is_istio_security(p))
                 .filter(|p| mesh::peer_authentication_scope(p) == Some(PolicyScope::Workload))
                 .filter(|p| in_scope(p, PolicyScope::Workload, n))
                 .flat_map(|p| {
@@ -139,7 +141,7 @@ impl Check for MtlsNotStrict {
             let lookups = std::iter::once(None).chain(ports.into_iter().map(Some));
             for port in lookups {
                 let r = mesh::mtls_in_force(
-                    policies.iter().copied(),
+                    candidates.iter().copied(),
                     n.namespace.as_deref(),
                     &n.labels,
                     port,

@@ -109,7 +109,8 @@ fn mesh_gap(
         (false, true) => format!("`{}` runs without a mesh sidecar", from.name),
         (true, true) => {
             let m = mesh::mtls_in_force(
-                cx.corpus.objects_of(&["PeerAuthentication"]),
+                cx.peer_authentications()
+                    .candidates(to.namespace.as_deref()),
                 to.namespace.as_deref(),
                 &to.labels,
                 port,
