@@ -64,12 +64,19 @@ pub fn scan_configured(
     let mut clock = std::time::Instant::now();
     let mut lap = |name: &str| {
         if timings {
-            eprintln!("stridemap: {name}: {:.3}s", clock.elapsed().as_secs_f64());
+            eprintln!(
+                "stridemap: {name}: {:.3}s{}",
+                clock.elapsed().as_secs_f64(),
+                peak_memory().map_or(String::new(), |kb| format!(
+                    " (peak memory so far {} MiB)",
+                    kb / 1024
+                ))
+            );
         }
         clock = std::time::Instant::now();
     };
     stage("reading and parsing files");
-    let corpus = stridemap_ingest::ingest(root, options);
+    let mut corpus = stridemap_ingest::ingest(root, options);
     lap("discover + parse");
     stage("building the architecture model");
     let mut arch = stridemap_architecture::build(&corpus);
@@ -95,6 +102,7 @@ pub fn scan_configured(
             stridemap_rules::registry().iter().map(|r| r.meta().id),
         ))),
     });
+    corpus.drop_documents();
     let report = stridemap_report::assemble_with(
         &corpus,
         &arch,
@@ -108,6 +116,13 @@ pub fn scan_configured(
     );
     lap("report");
     Ok(report)
+}
+
+/// The process's peak resident memory in KiB, where the system tells it (Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Marks the entry points and crown jewels the configuration declares.

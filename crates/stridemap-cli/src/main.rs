@@ -8,6 +8,9 @@ use stridemap_ingest::{Options, WalkOptions};
 use stridemap_model::Severity;
 use stridemap_report::rules_doc;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "stridemap",

@@ -90,7 +90,6 @@ fn assert_steps_enabled_by(report: &Report, entry: &str, target: &str, expected_
                     .find(|t| t.id == *id)
                     .expect("threat exists")
                     .rule
-                    .as_str()
             })
             .collect();
         for r in *rules {

@@ -300,7 +300,7 @@ fn descriptor(m: &'static RuleMeta) -> Descriptor {
 }
 
 fn result(t: &Threat, rule_index: usize) -> SarifResult<'_> {
-    let mut message = t.title.clone();
+    let mut message = t.title.to_string();
     if !t.description.is_empty() {
         message.push_str(": ");
         message.push_str(&t.description);
@@ -385,7 +385,7 @@ pub fn render(report: &Report) -> String {
     let used: BTreeMap<&str, ()> = report
         .threats
         .iter()
-        .map(|t| (t.rule.as_str(), ()))
+        .map(|t| (t.rule, ()))
         .collect();
     let metas: Vec<&'static RuleMeta> = used
         .keys()
@@ -395,7 +395,7 @@ pub fn render(report: &Report) -> String {
     let results = report
         .threats
         .iter()
-        .filter_map(|t| index.get(t.rule.as_str()).map(|&i| result(t, i)))
+        .filter_map(|t| index.get(t.rule).map(|&i| result(t, i)))
         .collect();
     let log = Log {
         schema: SCHEMA_URI,
