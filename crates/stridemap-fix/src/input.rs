@@ -1,0 +1,188 @@
+//! What a plan is made from: the report (threats and architecture) and the few facts of the
+//! scanned files that the report does not carry — where each Service port leads on the pods,
+//! the routes the code serves, and the mesh's existing peer-authentication policies.
+
+use std::collections::{BTreeMap, BTreeSet};
+use stridemap_model::architecture::ArchNode;
+use stridemap_model::{Corpus, Node, Report};
+
+/// The port a Service port forwards to on the pods: a number or a container port's name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(untagged)]
+pub enum PodPort {
+    Number(u16),
+    Name(String),
+}
+
+/// An existing namespace-wide Istio PeerAuthentication whose mode is weaker than STRICT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeakPeerAuthentication {
+    pub namespace: String,
+    pub name: String,
+    pub file: String,
+    /// The `spec.mtls.mode` scalar (1-based line and column), when written.
+    pub mode_at: Option<(u32, u32)>,
+    pub mode: String,
+}
+
+/// Everything the planner reads. Build it with [`FixInput::from_scan`], or by hand in tests.
+#[derive(Debug, Clone)]
+pub struct FixInput<'a> {
+    pub report: &'a Report,
+    /// Node id → Service port → the port on the pods.
+    pub service_ports: BTreeMap<String, BTreeMap<u16, PodPort>>,
+    /// Node id → (method, path) of the HTTP routes its code serves.
+    pub routes: BTreeMap<String, BTreeSet<(Option<String>, String)>>,
+    /// Ingress entry point id → its ingress class (`nginx`…), when named.
+    pub ingress_classes: BTreeMap<String, String>,
+    pub weak_peer_authentications: Vec<WeakPeerAuthentication>,
+    /// Texts of the files that edits apply to, by path relative to the scanned root.
+    pub files: BTreeMap<String, String>,
+}
+
+impl<'a> FixInput<'a> {
+    /// Only the report: no Service port mapping, no routes, no existing policies.
+    pub fn new(report: &'a Report) -> Self {
+        FixInput {
+            report,
+            service_ports: BTreeMap::new(),
+            routes: BTreeMap::new(),
+            ingress_classes: BTreeMap::new(),
+            weak_peer_authentications: Vec::new(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// The input of a finished scan: the report and the corpus it was made from.
+    pub fn from_scan(report: &'a Report, corpus: &Corpus) -> Self {
+        let mut input = FixInput::new(report);
+        let arch = &report.architecture;
+        let nodes = arch
+            .services
+            .iter()
+            .chain(&arch.data_stores)
+            .chain(&arch.message_brokers);
+        for n in nodes.clone() {
+            let ports = service_ports(corpus, n);
+            if !ports.is_empty() {
+                input.service_ports.insert(n.id.clone(), ports);
+            }
+            let routes = routes_of(corpus, n);
+            if !routes.is_empty() {
+                input.routes.insert(n.id.clone(), routes);
+            }
+        }
+        for e in &arch.entry_points {
+            if let Some(class) = ingress_class(corpus, e) {
+                input.ingress_classes.insert(e.id.clone(), class);
+            }
+        }
+        for o in corpus.objects_of(&["PeerAuthentication"]) {
+            if !stridemap_model::mesh::is_istio_security(o)
+                || stridemap_model::mesh::peer_authentication_scope(o)
+                    != Some(stridemap_model::mesh::PolicyScope::Namespace)
+            {
+                continue;
+            }
+            let mode = stridemap_model::mesh::peer_authentication_mode(o);
+            if !mode.is_weak() {
+                continue;
+            }
+            let file = corpus.file(o.file);
+            input
+                .weak_peer_authentications
+                .push(WeakPeerAuthentication {
+                    namespace: o.namespace.clone().unwrap_or_default(),
+                    name: o.name.clone(),
+                    file: file.path.clone(),
+                    mode_at: stridemap_model::mesh::mode_node(o)
+                        .filter(|n| n.as_str().is_some())
+                        .map(|n| (n.loc.line, n.loc.column)),
+                    mode: mode.as_str().to_string(),
+                });
+            input.files.insert(file.path.clone(), file.text.to_string());
+        }
+        input
+    }
+}
+
+/// The namespace an object of the node's lives in, as the node records it.
+fn same_namespace(o: &stridemap_model::k8s::K8sObject, n: &ArchNode) -> bool {
+    o.namespace.as_deref() == n.namespace.as_deref()
+}
+
+fn service_ports(corpus: &Corpus, n: &ArchNode) -> BTreeMap<u16, PodPort> {
+    let mut out = BTreeMap::new();
+    for name in &n.k8s_services {
+        for svc in corpus
+            .objects_named("Service", name)
+            .filter(|o| same_namespace(o, n))
+        {
+            for p in svc
+                .root
+                .path(&["spec", "ports"])
+                .map(Node::as_seq)
+                .unwrap_or(&[])
+            {
+                let Some(port) = p
+                    .get("port")
+                    .and_then(Node::as_i64)
+                    .and_then(|v| u16::try_from(v).ok())
+                else {
+                    continue;
+                };
+                let target = match p.get("targetPort") {
+                    Some(t) => match t.as_i64().and_then(|v| u16::try_from(v).ok()) {
+                        Some(num) => PodPort::Number(num),
+                        None => match t.as_str() {
+                            Some(s) if !s.is_empty() => PodPort::Name(s.to_string()),
+                            _ => PodPort::Number(port),
+                        },
+                    },
+                    None => PodPort::Number(port),
+                };
+                out.entry(port).or_insert(target);
+            }
+        }
+    }
+    out
+}
+
+fn routes_of(corpus: &Corpus, n: &ArchNode) -> BTreeSet<(Option<String>, String)> {
+    let code_files: BTreeSet<&str> = n
+        .sources
+        .iter()
+        .filter(|s| s.kind == "code")
+        .map(|s| s.file.as_str())
+        .collect();
+    let mut out = BTreeSet::new();
+    for facts in &corpus.code {
+        if !code_files.contains(corpus.file(facts.file).path.as_str()) {
+            continue;
+        }
+        for r in &facts.routes {
+            out.insert((
+                r.method.as_ref().map(|m| m.to_ascii_uppercase()),
+                r.path.clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn ingress_class(corpus: &Corpus, e: &ArchNode) -> Option<String> {
+    if !e.kinds.iter().any(|k| k == "Ingress") {
+        return None;
+    }
+    let name = e.id.strip_prefix("ingress/")?;
+    corpus
+        .objects_named("Ingress", name)
+        .find(|o| same_namespace(o, e))
+        .and_then(|o| {
+            o.root
+                .path(&["spec", "ingressClassName"])
+                .and_then(Node::as_str)
+                .or_else(|| o.annotation("kubernetes.io/ingress.class"))
+                .map(str::to_string)
+        })
+}
