@@ -36,6 +36,8 @@ pub struct FixInput<'a> {
     /// Ingress entry point id → its ingress class (`nginx`…), when named.
     pub ingress_classes: BTreeMap<String, String>,
     pub weak_peer_authentications: Vec<WeakPeerAuthentication>,
+    /// The namespace that manifests without one land in, as the scan resolves it.
+    pub implicit_namespace: Option<String>,
     /// Texts of the files that edits apply to, by path relative to the scanned root.
     pub files: BTreeMap<String, String>,
 }
@@ -49,6 +51,7 @@ impl<'a> FixInput<'a> {
             routes: BTreeMap::new(),
             ingress_classes: BTreeMap::new(),
             weak_peer_authentications: Vec::new(),
+            implicit_namespace: None,
             files: BTreeMap::new(),
         }
     }
@@ -77,6 +80,8 @@ impl<'a> FixInput<'a> {
                 input.ingress_classes.insert(e.id.clone(), class);
             }
         }
+        input.implicit_namespace =
+            stridemap_model::network_policy::implicit_namespace(&corpus.objects);
         for o in corpus.objects_of(&["PeerAuthentication"]) {
             if !stridemap_model::mesh::is_istio_security(o)
                 || stridemap_model::mesh::peer_authentication_scope(o)

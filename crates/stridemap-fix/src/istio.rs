@@ -150,7 +150,7 @@ pub fn generate(input: &FixInput, conns: &[Connection], plan: &mut Plan) {
             .iter()
             .filter(|c| c.server == Endpoint::Pod(server.id.clone()))
             .collect();
-        let mut rules = Vec::new();
+        let mut rules: Vec<(String, Value)> = Vec::new();
         let mut missing = Vec::new();
         for c in &incoming {
             match principal(&nodes, &c.client) {
@@ -161,7 +161,15 @@ pub fn generate(input: &FixInput, conns: &[Connection], plan: &mut Plan) {
                     if !ops.is_empty() {
                         rule.insert("to".into(), Value::Array(ops));
                     }
-                    rules.push((c.flows.join(", "), Value::Object(rule)));
+                    let rule = Value::Object(rule);
+                    // Callers sharing a service account need one rule.
+                    match rules.iter_mut().find(|(_, r)| *r == rule) {
+                        Some((flows, _)) => {
+                            flows.push_str(", ");
+                            flows.push_str(&c.flows.join(", "));
+                        }
+                        None => rules.push((c.flows.join(", "), rule)),
+                    }
                 }
                 Err(why) => missing.push(why),
             }

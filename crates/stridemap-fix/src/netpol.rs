@@ -63,6 +63,9 @@ pub fn generate(input: &FixInput, conns: &[Connection], plan: &mut Plan) {
                 .collect::<Vec<_>>();
             let ours = match (named.as_slice(), ns) {
                 ([one], Some(n)) => *one == n,
+                // Manifests without a namespace: the one the scan resolves them to, `default`
+                // when it cannot tell.
+                ([one], None) => input.implicit_namespace.as_deref().unwrap_or("default") == *one,
                 ([], _) => in_ns(ids),
                 _ => false,
             };
@@ -70,9 +73,12 @@ pub fn generate(input: &FixInput, conns: &[Connection], plan: &mut Plan) {
                 claims.push(claim(t, &path));
             }
         }
-        for (t, ids) in threats.of("NET-NO-POLICY") {
-            if in_ns(ids) {
-                claims.push(claim(t, &path));
+        // The default deny isolates both directions of every pod of the namespace.
+        for rule in ["NET-NO-POLICY", "NET-ONE-WAY-ISOLATION"] {
+            for (t, ids) in threats.of(rule) {
+                if in_ns(ids) {
+                    claims.push(claim(t, &path));
+                }
             }
         }
         let mut docs = vec![
@@ -202,9 +208,15 @@ fn selector(n: &ArchNode) -> Value {
 
 /// A peer selecting `other`'s pods from a policy in namespace `ns`.
 fn pod_peer(ns: Option<&str>, other: &ArchNode) -> Value {
-    match other.namespace.as_deref() {
-        Some(o) if Some(o) != ns => json!({
+    match (other.namespace.as_deref(), ns) {
+        (Some(o), _) if Some(o) != ns => json!({
             "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: o}},
+            "podSelector": selector(other),
+        }),
+        // Manifests without a namespace land wherever they are applied: the pods' labels
+        // in any namespace.
+        (None, Some(_)) => json!({
+            "namespaceSelector": {},
             "podSelector": selector(other),
         }),
         _ => json!({"podSelector": selector(other)}),
@@ -236,7 +248,7 @@ fn rule(peer_key: &str, peer: Option<Value>, port_list: &[PodPort]) -> Value {
 
 fn flows_comment(c: &Connection, what: &str) -> String {
     format!(
-        "{what} (flows {}, {}).",
+        "{what} ({} over {}).",
         c.flows.join(", "),
         c.protocols.join("/")
     )
