@@ -255,6 +255,8 @@ struct Figures {
     flows_kept: usize,
     /// Pod sides checked (a flow between two pods has two: egress and ingress).
     sides_checked: usize,
+    /// Generated Istio objects read back and checked.
+    istio_objects: usize,
 }
 
 fn roundtrip(name: &str, source: &Path) -> Figures {
@@ -436,6 +438,13 @@ fn roundtrip(name: &str, source: &Path) -> Figures {
         validated > 0 || claims.is_empty(),
         "{name}: no generated policy was read back"
     );
+    let mut istio = 0;
+    for o in corpus.objects_of(&["AuthorizationPolicy", "PeerAuthentication"]) {
+        if corpus.file(o.file).path.starts_with("stridemap-fix/") {
+            check_istio(&to_json(&o.root));
+            istio += 1;
+        }
+    }
 
     Figures {
         before: before.threats.len(),
@@ -444,6 +453,113 @@ fn roundtrip(name: &str, source: &Path) -> Figures {
         flows_total: before.architecture.flows.len(),
         flows_kept: kept,
         sides_checked: checked,
+        istio_objects: istio,
+    }
+}
+
+/// The fields of Istio's `security.istio.io/v1` API that the generated objects use, checked
+/// against the API's rules (no registry package ships their JSON schema).
+fn check_istio(o: &Json) {
+    let what = o.to_string();
+    assert_eq!(o["apiVersion"], "security.istio.io/v1", "{what}");
+    let name = o["metadata"]["name"].as_str().expect("metadata.name");
+    assert!(
+        !name.is_empty()
+            && name.len() <= 63
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !name.starts_with('-')
+            && !name.ends_with('-'),
+        "not a DNS-1123 label: {what}"
+    );
+    let spec = o["spec"].as_object().expect("spec");
+    let labels = |v: &Json| {
+        v["matchLabels"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty() && m.values().all(Json::is_string))
+    };
+    match o["kind"].as_str() {
+        Some("PeerAuthentication") => {
+            let mode = o["spec"]["mtls"]["mode"].as_str().expect("spec.mtls.mode");
+            assert!(
+                ["UNSET", "DISABLE", "PERMISSIVE", "STRICT"].contains(&mode),
+                "{what}"
+            );
+            assert!(
+                spec.keys()
+                    .all(|k| ["selector", "mtls", "portLevelMtls"].contains(&k.as_str())),
+                "{what}"
+            );
+        }
+        Some("AuthorizationPolicy") => {
+            assert!(
+                spec.keys().all(|k| [
+                    "selector",
+                    "action",
+                    "rules",
+                    "targetRef",
+                    "targetRefs",
+                    "provider"
+                ]
+                .contains(&k.as_str())),
+                "{what}"
+            );
+            assert!(labels(&o["spec"]["selector"]), "{what}");
+            assert!(
+                ["ALLOW", "DENY", "AUDIT", "CUSTOM"]
+                    .contains(&o["spec"]["action"].as_str().unwrap()),
+                "{what}"
+            );
+            for rule in o["spec"]["rules"].as_array().into_iter().flatten() {
+                for from in rule["from"].as_array().into_iter().flatten() {
+                    let principals = from["source"]["principals"].as_array().expect("principals");
+                    for p in principals {
+                        let p = p.as_str().expect("a string principal");
+                        assert!(
+                            p.starts_with("cluster.local/ns/") && p.contains("/sa/"),
+                            "{what}"
+                        );
+                    }
+                }
+                for to in rule["to"].as_array().into_iter().flatten() {
+                    let op = to["operation"].as_object().expect("operation");
+                    for port in op
+                        .get("ports")
+                        .and_then(Json::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let port = port.as_str().expect("ports are strings");
+                        assert!(port.parse::<u16>().is_ok_and(|p| p > 0), "{what}");
+                    }
+                    for path in op
+                        .get("paths")
+                        .and_then(Json::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let path = path.as_str().unwrap();
+                        // `*` only as a prefix or suffix.
+                        let inner = path.trim_start_matches('*').trim_end_matches('*');
+                        assert!(path.starts_with('/') && !inner.contains('*'), "{what}");
+                    }
+                    for m in op
+                        .get("methods")
+                        .and_then(Json::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let m = m.as_str().unwrap();
+                        assert!(
+                            !m.is_empty() && m.chars().all(|c| c.is_ascii_uppercase()),
+                            "{what}"
+                        );
+                    }
+                }
+            }
+        }
+        other => panic!("unexpected kind {other:?}"),
     }
 }
 
@@ -519,6 +635,9 @@ fn fixing_the_example_closes_what_it_claims_and_keeps_every_flow() {
     eprintln!("shop: {f:?}");
     assert!(f.claimed > 0 && f.after < f.before, "{f:?}");
     assert!(f.flows_kept > 0 && f.flows_kept <= f.flows_total, "{f:?}");
+    assert!(f.sides_checked >= f.flows_kept, "{f:?}");
+    // The example runs in the Istio mesh.
+    assert!(f.istio_objects > 0, "{f:?}");
 }
 
 #[test]
