@@ -25,6 +25,46 @@ pub struct WeakPeerAuthentication {
     pub mode: String,
 }
 
+/// Where a container is written in a manifest, and what its block looks like, so keys can be
+/// added to it without rewriting the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSite {
+    pub file: String,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// `Kind/name`.
+    pub resource: String,
+    /// Keys from the object's root to its pod spec (`spec.template.spec`…).
+    pub pod_spec_path: Vec<&'static str>,
+    /// `containers`, `initContainers`, `ephemeralContainers`.
+    pub list: &'static str,
+    pub container: String,
+    /// 1-based line of the container's first key.
+    pub line: u32,
+    /// Where new keys of the container go: after this line, at this indentation; `None`
+    /// when the container is not written in block style with a one-line first entry.
+    pub insert: Option<(u32, usize)>,
+    /// The container's `securityContext`: absent, or a block mapping (its first line, the
+    /// indentation of its keys and the keys written), or something not editable.
+    pub security_context: Block,
+    pub has_resources: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Absent,
+    /// A block mapping: its first key's line, that key's indentation and the keys written.
+    Map {
+        line: u32,
+        indent: usize,
+        keys: BTreeSet<String>,
+    },
+    /// Flow style, empty or not a mapping: left alone.
+    Other,
+}
+
 /// Everything the planner reads. Build it with [`FixInput::from_scan`], or by hand in tests.
 #[derive(Debug, Clone)]
 pub struct FixInput<'a> {
@@ -38,6 +78,7 @@ pub struct FixInput<'a> {
     pub weak_peer_authentications: Vec<WeakPeerAuthentication>,
     /// The namespace that manifests without one land in, as the scan resolves it.
     pub implicit_namespace: Option<String>,
+    pub containers: Vec<ContainerSite>,
     /// Texts of the files that edits apply to, by path relative to the scanned root.
     pub files: BTreeMap<String, String>,
 }
@@ -52,6 +93,7 @@ impl<'a> FixInput<'a> {
             ingress_classes: BTreeMap::new(),
             weak_peer_authentications: Vec::new(),
             implicit_namespace: None,
+            containers: Vec::new(),
             files: BTreeMap::new(),
         }
     }
@@ -78,6 +120,26 @@ impl<'a> FixInput<'a> {
         for e in &arch.entry_points {
             if let Some(class) = ingress_class(corpus, e) {
                 input.ingress_classes.insert(e.id.clone(), class);
+            }
+        }
+        for o in &corpus.objects {
+            let Some(w) = o.workload() else { continue };
+            let file = corpus.file(o.file);
+            let mut any = false;
+            for c in w.containers() {
+                if c.name.is_empty() {
+                    continue;
+                }
+                any = true;
+                input
+                    .containers
+                    .push(container_site(o, &file.path, &file.text, &c));
+            }
+            if any {
+                input
+                    .files
+                    .entry(file.path.clone())
+                    .or_insert_with(|| file.text.clone());
             }
         }
         input.implicit_namespace =
@@ -108,6 +170,104 @@ impl<'a> FixInput<'a> {
             input.files.insert(file.path.clone(), file.text.to_string());
         }
         input
+    }
+}
+
+fn pod_spec_path(kind: &str) -> Vec<&'static str> {
+    match kind {
+        "Pod" => vec!["spec"],
+        "CronJob" => vec!["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => vec!["spec", "template", "spec"],
+    }
+}
+
+/// The indentation of a 1-based line, and whether it holds anything but blanks and comments.
+fn line_indent(text: &str, line: u32) -> Option<(usize, bool)> {
+    let l = text.lines().nth(line.checked_sub(1)? as usize)?;
+    let trimmed = l.trim_start();
+    Some((
+        l.len() - trimmed.len(),
+        !trimmed.is_empty() && !trimmed.starts_with('#'),
+    ))
+}
+
+/// Whether only blanks and sequence dashes precede the key at (`line`, 1-based `column`).
+fn block_key(text: &str, line: u32, column: u32) -> bool {
+    text.lines()
+        .nth(line.saturating_sub(1) as usize)
+        .is_some_and(|l| {
+            l.chars()
+                .take(column.saturating_sub(1) as usize)
+                .all(|c| c == ' ' || c == '-')
+        })
+}
+
+/// Whether the entry at (`line`, 1-based `column`) is a block-style key whose value ends on
+/// its own line: the text before it is blank or a sequence dash, and the next line with
+/// content is indented no deeper than the key.
+fn one_line_block_entry(text: &str, line: u32, column: u32) -> bool {
+    let Some(l) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return false;
+    };
+    if !block_key(text, line, column) {
+        return false;
+    }
+    let after: String = l.chars().skip(column.saturating_sub(1) as usize).collect();
+    let value = after.split_once(':').map_or("", |(_, v)| v).trim();
+    if value.is_empty() || value.starts_with('|') || value.starts_with('>') {
+        return false;
+    }
+    let key_indent = column as usize - 1;
+    let mut next = line + 1;
+    while let Some((indent, content)) = line_indent(text, next) {
+        if content {
+            return indent <= key_indent;
+        }
+        next += 1;
+    }
+    true
+}
+
+fn container_site(
+    o: &stridemap_model::k8s::K8sObject,
+    path: &str,
+    text: &str,
+    c: &stridemap_model::k8s::Container,
+) -> ContainerSite {
+    let first = c.node.as_map().first().map(|(k, _)| k.loc);
+    let insert = first
+        .filter(|k| one_line_block_entry(text, k.line, k.column))
+        .map(|k| (k.line, k.column as usize - 1));
+    let security_context = match c.node.get("securityContext") {
+        None => Block::Absent,
+        Some(sc) => match (c.node.key_node("securityContext"), sc.as_map().first()) {
+            (Some(key), Some((first_key, _)))
+                if first_key.loc.line > key.loc.line
+                    && block_key(text, first_key.loc.line, first_key.loc.column) =>
+            {
+                Block::Map {
+                    line: first_key.loc.line,
+                    indent: first_key.loc.column as usize - 1,
+                    keys: sc.entries().map(|(k, _, _)| k.to_string()).collect(),
+                }
+            }
+            _ => Block::Other,
+        },
+    };
+    ContainerSite {
+        file: path.to_string(),
+        api_version: o.api_version.clone(),
+        kind: o.kind.clone(),
+        name: o.name.clone(),
+        namespace: o.namespace.clone(),
+        resource: o.resource_id(),
+        pod_spec_path: pod_spec_path(&o.kind),
+        list: c.role.field(),
+        container: c.name.to_string(),
+        line: c.node.loc.line,
+        insert,
+        security_context,
+        has_resources: c.node.get("resources").is_some(),
     }
 }
 

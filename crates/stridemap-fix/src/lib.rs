@@ -17,6 +17,7 @@ pub mod connections;
 pub mod input;
 pub mod istio;
 pub mod netpol;
+pub mod workload;
 pub mod yaml;
 
 pub use connections::{Connection, Endpoint};
@@ -63,6 +64,9 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// The connections the generated NetworkPolicies allow.
     pub connections: Vec<Connection>,
+    /// Kustomize strategic-merge patches equivalent to the edits of workload manifests, for
+    /// `--out` only (paths relative to it).
+    pub kustomize: Vec<Change>,
 }
 
 /// Builds the plan of a scan.
@@ -71,8 +75,10 @@ pub fn plan(input: &FixInput) -> Plan {
     let conns = connections::of(input, &mut plan.notes);
     netpol::generate(input, &conns, &mut plan);
     istio::generate(input, &conns, &mut plan);
+    workload::generate(input, &mut plan);
     plan.connections = conns;
     plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    plan.kustomize.sort_by(|a, b| a.path.cmp(&b.path));
     plan.claims.sort();
     plan.claims.dedup_by(|a, b| a.threat == b.threat);
     plan.notes.sort();
@@ -120,10 +126,15 @@ impl Plan {
     }
 
     /// Writes the plan into `dir` without touching the project: new files at their paths,
-    /// edits of existing files as `edits.patch`, and `plan.json` (claims and notes).
+    /// edits of existing files as `edits.patch` (and the workload edits as Kustomize patches
+    /// under `kustomize-patches/`), and `plan.json` (claims and notes).
     pub fn write_out(&self, dir: &Path) -> Result<Vec<String>, String> {
         let mut written = Vec::new();
         for c in self.changes.iter().filter(|c| c.before.is_none()) {
+            write_file(&dir.join(&c.path), &c.after)?;
+            written.push(c.path.clone());
+        }
+        for c in &self.kustomize {
             write_file(&dir.join(&c.path), &c.after)?;
             written.push(c.path.clone());
         }
