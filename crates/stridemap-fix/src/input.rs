@@ -50,6 +50,11 @@ pub struct ContainerSite {
     /// indentation of its keys and the keys written), or something not editable.
     pub security_context: Block,
     pub has_resources: bool,
+    /// The keys the container (or Compose service) writes.
+    pub keys: BTreeSet<String>,
+    /// Lines where findings about a field the container lacks point: its first line, and the
+    /// first key of its security context (Kubernetes) or its `image` key (Compose).
+    pub anchors: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +139,42 @@ impl<'a> FixInput<'a> {
                 input
                     .containers
                     .push(container_site(o, &file.path, &file.text, &c));
+            }
+            if any {
+                input
+                    .files
+                    .entry(file.path.clone())
+                    .or_insert_with(|| file.text.clone());
+            }
+        }
+        for compose in &corpus.compose {
+            let file = corpus.file(compose.file);
+            let mut any = false;
+            for svc in compose.services() {
+                let Some((first, _)) = svc.node.as_map().first() else {
+                    continue;
+                };
+                any = true;
+                let mut anchors = vec![first.loc.line];
+                anchors.extend(svc.node.key_node("image").map(|k| k.loc.line));
+                input.containers.push(ContainerSite {
+                    file: file.path.clone(),
+                    api_version: String::new(),
+                    kind: "ComposeService".into(),
+                    name: svc.name.to_string(),
+                    namespace: None,
+                    resource: svc.resource_id(),
+                    pod_spec_path: Vec::new(),
+                    list: "services",
+                    container: svc.name.to_string(),
+                    line: first.loc.line,
+                    insert: one_line_block_entry(&file.text, first.loc.line, first.loc.column)
+                        .then_some((first.loc.line, first.loc.column as usize - 1)),
+                    security_context: Block::Absent,
+                    has_resources: false,
+                    keys: svc.node.entries().map(|(k, _, _)| k.to_string()).collect(),
+                    anchors,
+                });
             }
             if any {
                 input
@@ -254,6 +295,10 @@ fn container_site(
             _ => Block::Other,
         },
     };
+    let mut anchors = vec![c.node.loc.line];
+    if let Block::Map { line, .. } = &security_context {
+        anchors.push(*line);
+    }
     ContainerSite {
         file: path.to_string(),
         api_version: o.api_version.clone(),
@@ -268,6 +313,8 @@ fn container_site(
         insert,
         security_context,
         has_resources: c.node.get("resources").is_some(),
+        keys: c.node.entries().map(|(k, _, _)| k.to_string()).collect(),
+        anchors,
     }
 }
 

@@ -60,7 +60,11 @@ struct Wanted<'a> {
 pub fn generate(input: &FixInput, plan: &mut Plan) {
     // Containers by (file, resource), in line order.
     let mut sites: BTreeMap<(&str, &str), Vec<&ContainerSite>> = BTreeMap::new();
-    for s in &input.containers {
+    for s in input
+        .containers
+        .iter()
+        .filter(|s| s.kind != "ComposeService")
+    {
         sites.entry((&s.file, &s.resource)).or_default().push(s);
     }
     let mut wanted: BTreeMap<usize, Wanted> = BTreeMap::new();
@@ -114,7 +118,7 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
         }
     }
     // Edits per file, applied from the bottom up so earlier lines keep their numbers.
-    let mut edits: BTreeMap<&str, Vec<(u32, String)>> = BTreeMap::new();
+    let mut edits: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
     let mut patches: BTreeMap<(&str, &str), Vec<(usize, &Wanted)>> = BTreeMap::new();
     for (i, w) in &wanted {
         if w.threats.is_empty() {
@@ -140,7 +144,10 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
                 for (k, v) in &w.security {
                     text.push_str(&format!("{pad}{k}: {v}\n"));
                 }
-                edits.entry(&site.file).or_default().push((line - 1, text));
+                edits
+                    .entry(site.file.clone())
+                    .or_default()
+                    .push((line - 1, text));
                 if w.resources {
                     if let Some((after, indent)) = site.insert {
                         let pad = " ".repeat(indent);
@@ -151,7 +158,10 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
                         for r in RESOURCES {
                             text.push_str(&format!("{pad}  {r}\n"));
                         }
-                        edits.entry(&site.file).or_default().push((after, text));
+                        edits
+                            .entry(site.file.clone())
+                            .or_default()
+                            .push((after, text));
                     }
                 }
             }
@@ -172,7 +182,10 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
                         text.push_str(&format!("{pad}  {r}\n"));
                     }
                 }
-                edits.entry(&site.file).or_default().push((after, text));
+                edits
+                    .entry(site.file.clone())
+                    .or_default()
+                    .push((after, text));
             }
             _ => continue,
         }
@@ -183,8 +196,9 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
             .or_default()
             .push((*i, w));
     }
+    compose(input, plan, &mut edits);
     for (file, mut inserts) in edits {
-        let Some(before) = input.files.get(file) else {
+        let Some(before) = input.files.get(&file) else {
             continue;
         };
         inserts.sort_by(|a, b| b.0.cmp(&a.0));
@@ -199,10 +213,10 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
         let after: String = lines.concat();
         let count = after.matches("# stridemap fix: closes").count();
         plan.changes.push(Change {
-            path: file.to_string(),
+            path: file.clone(),
             before: Some(before.clone()),
             after,
-            summary: format!("securityContext and resources added to {count} container(s)"),
+            summary: format!("hardening added to {count} container(s) or service(s)"),
         });
     }
     for ((file, resource), containers) in patches {
@@ -222,10 +236,81 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
     }
 }
 
-/// Whether a finding at `line` points at the container itself: its first line, or the first
-/// key of its security context (where container findings anchor when a context exists).
+/// Whether a finding at `line` points at the container itself rather than at a value set
+/// somewhere.
 fn anchored_here(site: &ContainerSite, line: u32) -> bool {
-    line == site.line || matches!(&site.security_context, Block::Map { line: l, .. } if *l == line)
+    site.anchors.contains(&line)
+}
+
+/// What each rule asks of a Compose service: (key, value), added when the key is absent.
+fn compose_keys(rule: &str) -> &'static [(&'static str, &'static str)] {
+    match rule {
+        "CTR-PRIVILEGE-ESCALATION" => &[("security_opt", "[\"no-new-privileges:true\"]")],
+        "CTR-CAPABILITIES-NOT-DROPPED" | "CTR-NET-RAW" => &[("cap_drop", "[ALL]")],
+        "CTR-NO-CPU-LIMIT" => &[("cpus", "0.5")],
+        "CTR-NO-MEMORY-LIMIT" => &[("mem_limit", "256m")],
+        "CTR-NO-PIDS-LIMIT" => &[("pids_limit", "200")],
+        "CTR-WRITABLE-ROOT-FILESYSTEM" => &[("read_only", "true")],
+        _ => &[],
+    }
+}
+
+/// Compose services: the keys the threats ask for, added after the service's first line.
+fn compose(input: &FixInput, plan: &mut Plan, edits: &mut BTreeMap<String, Vec<(u32, String)>>) {
+    let sites: BTreeMap<(&str, &str), &ContainerSite> = input
+        .containers
+        .iter()
+        .filter(|s| s.kind == "ComposeService")
+        .map(|s| ((s.file.as_str(), s.resource.as_str()), s))
+        .collect();
+    let mut wanted: BTreeMap<(&str, &str), (BTreeMap<&str, &str>, Vec<&stridemap_model::Threat>)> =
+        BTreeMap::new();
+    for t in &input.report.threats {
+        let keys = compose_keys(&t.rule);
+        let (Some(ev), false) = (t.evidence.first(), keys.is_empty()) else {
+            continue;
+        };
+        let Some(site) = t
+            .affected_resources
+            .iter()
+            .find_map(|r| sites.get(&(ev.file.as_str(), r.as_str())))
+        else {
+            continue;
+        };
+        // Limits written under `deploy` count too; leave such services alone.
+        let blocked = site.keys.contains("deploy") && t.rule.starts_with("CTR-NO-");
+        if !anchored_here(site, ev.line)
+            || site.insert.is_none()
+            || blocked
+            || keys.iter().any(|(k, _)| site.keys.contains(*k))
+        {
+            continue;
+        }
+        let w = wanted
+            .entry((site.file.as_str(), site.resource.as_str()))
+            .or_default();
+        w.0.extend(keys.iter().copied());
+        w.1.push(t);
+    }
+    for ((file, resource), (keys, threats)) in wanted {
+        let site = sites[&(file, resource)];
+        let (after, indent) = site.insert.expect("checked");
+        let pad = " ".repeat(indent);
+        let ids: Vec<String> = threats
+            .iter()
+            .map(|t| format!("{} ({})", t.id, t.rule))
+            .collect();
+        let mut text = format!("{pad}# stridemap fix: closes {}\n", ids.join(", "));
+        for (k, v) in keys {
+            text.push_str(&format!("{pad}{k}: {v}\n"));
+        }
+        edits
+            .entry(site.file.clone())
+            .or_default()
+            .push((after, text));
+        plan.claims
+            .extend(threats.iter().map(|t| claim(t, &site.file)));
+    }
 }
 
 fn kustomize_patch(
@@ -336,6 +421,7 @@ mod tests {
     const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n";
 
     fn site(sc: Block) -> ContainerSite {
+        let sc_for_anchors = sc.clone();
         ContainerSite {
             file: "web.yaml".into(),
             api_version: "apps/v1".into(),
@@ -350,6 +436,11 @@ mod tests {
             insert: Some((9, 10)),
             security_context: sc,
             has_resources: false,
+            keys: Default::default(),
+            anchors: match &sc_for_anchors {
+                Block::Map { line, .. } => vec![9, *line],
+                _ => vec![9],
+            },
         }
     }
 
@@ -397,6 +488,7 @@ mod tests {
         });
         s.line = 5;
         s.insert = Some((5, 10));
+        s.anchors = vec![5, 7];
         input.containers = vec![s];
         input.files.insert("web.yaml".into(), text.into());
         let mut plan = Plan::default();
@@ -405,6 +497,41 @@ mod tests {
             plan.changes[0].after,
             "spec:\n  template:\n    spec:\n      containers:\n        - name: web\n          securityContext:\n            # stridemap fix: closes THREAT-1 (CTR-WRITABLE-ROOT-FILESYSTEM)\n            readOnlyRootFilesystem: true\n            privileged: false\n"
         );
+    }
+
+    #[test]
+    fn compose_services_get_the_keys_they_lack() {
+        let text = "services:\n  web:\n    image: web:1\n    ports: [\"80:80\"]\n";
+        let mut r = report(vec![], vec![]);
+        let mut t = threat("THREAT-1", "CTR-PRIVILEGE-ESCALATION", 3);
+        t.affected_resources = vec!["ComposeService/web".into()];
+        t.evidence[0].file = "compose.yaml".into();
+        let mut u = t.clone();
+        u.id = "THREAT-2".into();
+        u.rule = "CTR-NO-PIDS-LIMIT".into();
+        r.threats = vec![t, u];
+        let mut input = FixInput::new(&r);
+        input.containers = vec![ContainerSite {
+            file: "compose.yaml".into(),
+            kind: "ComposeService".into(),
+            resource: "ComposeService/web".into(),
+            line: 3,
+            insert: Some((3, 4)),
+            keys: ["image".to_string(), "ports".to_string()]
+                .into_iter()
+                .collect(),
+            anchors: vec![3],
+            ..site(Block::Absent)
+        }];
+        input.files.insert("compose.yaml".into(), text.into());
+        let mut plan = Plan::default();
+        generate(&input, &mut plan);
+        assert_eq!(
+            plan.changes[0].after,
+            "services:\n  web:\n    image: web:1\n    # stridemap fix: closes THREAT-1 (CTR-PRIVILEGE-ESCALATION), THREAT-2 (CTR-NO-PIDS-LIMIT)\n    pids_limit: 200\n    security_opt: [\"no-new-privileges:true\"]\n    ports: [\"80:80\"]\n"
+        );
+        assert_eq!(plan.claims.len(), 2);
+        assert!(plan.kustomize.is_empty());
     }
 
     #[test]
