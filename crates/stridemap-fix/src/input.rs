@@ -70,6 +70,17 @@ pub enum Block {
     Other,
 }
 
+/// Where a `USER` instruction can go in a Dockerfile's final stage: before its trailing
+/// CMD/ENTRYPOINT/EXPOSE/… block (so no later RUN loses root), or at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileSite {
+    pub file: String,
+    /// Insert after this many lines (0: at the top).
+    pub insert_after: u32,
+    /// The final stage's last `USER`, if any.
+    pub user: Option<String>,
+}
+
 /// Everything the planner reads. Build it with [`FixInput::from_scan`], or by hand in tests.
 #[derive(Debug, Clone)]
 pub struct FixInput<'a> {
@@ -84,6 +95,7 @@ pub struct FixInput<'a> {
     /// The namespace that manifests without one land in, as the scan resolves it.
     pub implicit_namespace: Option<String>,
     pub containers: Vec<ContainerSite>,
+    pub dockerfiles: Vec<DockerfileSite>,
     /// Texts of the files that edits apply to, by path relative to the scanned root.
     pub files: BTreeMap<String, String>,
 }
@@ -99,6 +111,7 @@ impl<'a> FixInput<'a> {
             weak_peer_authentications: Vec::new(),
             implicit_namespace: None,
             containers: Vec::new(),
+            dockerfiles: Vec::new(),
             files: BTreeMap::new(),
         }
     }
@@ -182,6 +195,40 @@ impl<'a> FixInput<'a> {
                     .entry(file.path.clone())
                     .or_insert_with(|| file.text.clone());
             }
+        }
+        for d in &corpus.dockerfiles {
+            let Some(stage) = d.final_stage() else {
+                continue;
+            };
+            let file = corpus.file(d.file);
+            let instructions = d.stage_instructions(stage);
+            let trailing = instructions
+                .iter()
+                .rev()
+                .take_while(|i| {
+                    matches!(
+                        i.keyword.to_ascii_uppercase().as_str(),
+                        "CMD" | "ENTRYPOINT" | "EXPOSE" | "HEALTHCHECK" | "LABEL" | "STOPSIGNAL"
+                    )
+                })
+                .last();
+            let insert_after = match trailing {
+                Some(i) => i.loc.line - 1,
+                None => instructions.last().map_or(stage.loc.line, |i| i.end_line),
+            };
+            let user = instructions.iter().rev().find_map(|i| match &i.detail {
+                stridemap_model::dockerfile::Detail::User { user } => Some(user.clone()),
+                _ => None,
+            });
+            input.dockerfiles.push(DockerfileSite {
+                file: file.path.clone(),
+                insert_after,
+                user,
+            });
+            input
+                .files
+                .entry(file.path.clone())
+                .or_insert_with(|| file.text.clone());
         }
         input.implicit_namespace =
             stridemap_model::network_policy::implicit_namespace(&corpus.objects);

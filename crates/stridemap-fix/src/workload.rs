@@ -197,6 +197,7 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
             .push((*i, w));
     }
     compose(input, plan, &mut edits);
+    dockerfiles(input, plan, &mut edits);
     for (file, mut inserts) in edits {
         let Some(before) = input.files.get(&file) else {
             continue;
@@ -252,6 +253,50 @@ fn compose_keys(rule: &str) -> &'static [(&'static str, &'static str)] {
         "CTR-NO-PIDS-LIMIT" => &[("pids_limit", "200")],
         "CTR-WRITABLE-ROOT-FILESYSTEM" => &[("read_only", "true")],
         _ => &[],
+    }
+}
+
+/// The user images switch to when their Dockerfile runs as root.
+const IMAGE_USER: &str = "10001:10001";
+
+/// Dockerfiles whose final stage runs as root: a `USER` before the trailing CMD/ENTRYPOINT.
+fn dockerfiles(
+    input: &FixInput,
+    plan: &mut Plan,
+    edits: &mut BTreeMap<String, Vec<(u32, String)>>,
+) {
+    for d in &input.dockerfiles {
+        let root = d.user.as_deref().is_none_or(|u| {
+            let name = u.split(':').next().unwrap_or("").trim();
+            name == "root" || name == "0"
+        });
+        if !root {
+            continue;
+        }
+        let threats: Vec<&stridemap_model::Threat> = input
+            .report
+            .threats
+            .iter()
+            .filter(|t| matches!(t.rule.as_str(), "DKR-MISSING-USER" | "DKR-USER-ROOT"))
+            .filter(|t| t.evidence.first().is_some_and(|e| e.file == d.file))
+            .collect();
+        if threats.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> = threats
+            .iter()
+            .map(|t| format!("{} ({})", t.id, t.rule))
+            .collect();
+        let text = format!(
+            "# stridemap fix: closes {}; the image's files the process needs must be readable by this user\nUSER {IMAGE_USER}\n",
+            ids.join(", ")
+        );
+        edits
+            .entry(d.file.clone())
+            .or_default()
+            .push((d.insert_after, text));
+        plan.claims
+            .extend(threats.iter().map(|t| claim(t, &d.file)));
     }
 }
 
@@ -532,6 +577,33 @@ mod tests {
         );
         assert_eq!(plan.claims.len(), 2);
         assert!(plan.kustomize.is_empty());
+    }
+
+    #[test]
+    fn a_dockerfile_running_as_root_switches_user_before_its_command() {
+        let text = "FROM golang:1.23\nRUN go build -o /app .\nCMD [\"/app\"]";
+        let mut r = report(vec![], vec![]);
+        let mut t = threat("THREAT-1", "DKR-MISSING-USER", 1);
+        t.evidence[0].file = "Dockerfile".into();
+        r.threats = vec![t];
+        let mut input = FixInput::new(&r);
+        input.dockerfiles = vec![crate::input::DockerfileSite {
+            file: "Dockerfile".into(),
+            insert_after: 2,
+            user: None,
+        }];
+        input.files.insert("Dockerfile".into(), text.into());
+        let mut plan = Plan::default();
+        generate(&input, &mut plan);
+        assert_eq!(
+            plan.changes[0].after,
+            "FROM golang:1.23\nRUN go build -o /app .\n# stridemap fix: closes THREAT-1 (DKR-MISSING-USER); the image's files the process needs must be readable by this user\nUSER 10001:10001\nCMD [\"/app\"]\n"
+        );
+        // A non-root user already: nothing to do.
+        input.dockerfiles[0].user = Some("app".into());
+        let mut plan = Plan::default();
+        generate(&input, &mut plan);
+        assert!(plan.changes.is_empty() && plan.claims.is_empty());
     }
 
     #[test]
