@@ -492,6 +492,9 @@ fn fix(args: FixArgs) -> ExitCode {
     for n in &plan.notes {
         summary.push_str(&format!("\n  note: {n}"));
     }
+    for h in &plan.hints {
+        summary.push_str(&format!("\n  to do: {h}"));
+    }
     if args.write {
         summary.push_str(&format!("\napplied to {}", args.path.display()));
     } else if args.out.is_none() && args.format == FixFormat::Files {

@@ -688,6 +688,28 @@ fn fix_without_write_leaves_the_project_alone_and_prints_a_patch() {
         "{patch}"
     );
     assert!(patch.contains("+# Closes THREAT-"), "{patch}");
+    // Edits of the project's files carry no context: none of its lines (secrets included)
+    // is repeated.
+    assert!(patch.contains("--- a/k8s/"), "{patch}");
+    assert!(
+        patch.lines().all(|l| !l.starts_with(' ')),
+        "a context line in {patch}"
+    );
+    // The patch applies to the project as it is.
+    let applied = std::process::Command::new("patch")
+        .args(["-p1", "--dry-run", "--silent"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(patch.as_bytes())?;
+            child.wait()
+        });
+    match applied {
+        Ok(status) => assert!(status.success(), "patch -p1 refuses the diff"),
+        Err(e) => eprintln!("SKIPPED the patch -p1 check: {e}"),
+    }
     assert!(
         !dir.join("stridemap-fix").exists(),
         "nothing may be written without --write"

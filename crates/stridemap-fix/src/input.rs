@@ -81,6 +81,16 @@ pub struct DockerfileSite {
     pub user: Option<String>,
 }
 
+/// Keys of a ConfigMap that hold credentials (never their values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigMapCredentials {
+    pub threat: String,
+    pub file: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub keys: Vec<String>,
+}
+
 /// Everything the planner reads. Build it with [`FixInput::from_scan`], or by hand in tests.
 #[derive(Debug, Clone)]
 pub struct FixInput<'a> {
@@ -96,6 +106,7 @@ pub struct FixInput<'a> {
     pub implicit_namespace: Option<String>,
     pub containers: Vec<ContainerSite>,
     pub dockerfiles: Vec<DockerfileSite>,
+    pub configmap_credentials: Vec<ConfigMapCredentials>,
     /// Texts of the files that edits apply to, by path relative to the scanned root.
     pub files: BTreeMap<String, String>,
 }
@@ -112,6 +123,7 @@ impl<'a> FixInput<'a> {
             implicit_namespace: None,
             containers: Vec::new(),
             dockerfiles: Vec::new(),
+            configmap_credentials: Vec::new(),
             files: BTreeMap::new(),
         }
     }
@@ -229,6 +241,45 @@ impl<'a> FixInput<'a> {
                 .files
                 .entry(file.path.clone())
                 .or_insert_with(|| file.text.clone());
+        }
+        for t in report
+            .threats
+            .iter()
+            .filter(|t| t.rule == "SEC-CONFIGMAP-CREDENTIAL")
+        {
+            for r in &t.affected_resources {
+                let Some(name) = r.strip_prefix("ConfigMap/") else {
+                    continue;
+                };
+                for o in corpus.objects_named("ConfigMap", name) {
+                    let file = &corpus.file(o.file).path;
+                    let lines: BTreeSet<u32> = t
+                        .evidence
+                        .iter()
+                        .filter(|e| &e.file == file)
+                        .map(|e| e.line)
+                        .collect();
+                    let keys: Vec<String> = o
+                        .root
+                        .get("data")
+                        .map(|d| {
+                            d.entries()
+                                .filter(|(_, k, _)| lines.contains(&k.loc.line))
+                                .map(|(k, _, _)| k.to_string())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if !keys.is_empty() {
+                        input.configmap_credentials.push(ConfigMapCredentials {
+                            threat: t.id.clone(),
+                            file: file.clone(),
+                            name: name.to_string(),
+                            namespace: o.namespace.clone(),
+                            keys,
+                        });
+                    }
+                }
+            }
         }
         input.implicit_namespace =
             stridemap_model::network_policy::implicit_namespace(&corpus.objects);

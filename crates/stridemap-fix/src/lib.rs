@@ -14,6 +14,7 @@
 //!   serves), and STRICT mutual TLS where every caller has a mesh identity.
 
 pub mod connections;
+pub mod hints;
 pub mod input;
 pub mod istio;
 pub mod netpol;
@@ -64,9 +65,13 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// The connections the generated NetworkPolicies allow.
     pub connections: Vec<Connection>,
-    /// Kustomize strategic-merge patches equivalent to the edits of workload manifests, for
-    /// `--out` only (paths relative to it).
-    pub kustomize: Vec<Change>,
+    /// Files for `--out` only, never written into the project (paths relative to `--out`):
+    /// Kustomize strategic-merge patches equivalent to the edits of workload manifests, and
+    /// ExternalSecret skeletons for credentials held in ConfigMaps.
+    pub extras: Vec<Change>,
+    /// Changes the plan cannot make itself (pinning an image needs its digest from the
+    /// registry), with the command that finishes them.
+    pub hints: Vec<String>,
 }
 
 /// Builds the plan of a scan.
@@ -76,9 +81,10 @@ pub fn plan(input: &FixInput) -> Plan {
     netpol::generate(input, &conns, &mut plan);
     istio::generate(input, &conns, &mut plan);
     workload::generate(input, &mut plan);
+    hints::generate(input, &mut plan);
     plan.connections = conns;
     plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
-    plan.kustomize.sort_by(|a, b| a.path.cmp(&b.path));
+    plan.extras.sort_by(|a, b| a.path.cmp(&b.path));
     plan.claims.sort();
     plan.claims.dedup_by(|a, b| a.threat == b.threat);
     plan.notes.sort();
@@ -88,7 +94,8 @@ pub fn plan(input: &FixInput) -> Plan {
 
 impl Plan {
     /// Every change as one unified diff, paths relative to the project root (`a/`, `b/`
-    /// prefixes, so `git apply` and `patch -p1` take it from the root).
+    /// prefixes, so `patch -p1` and `git apply --unidiff-zero` take it from the root). Hunks
+    /// carry no context lines, so no line of the project is repeated.
     pub fn unified_diff(&self) -> String {
         self.changes.iter().map(change_diff).collect()
     }
@@ -127,16 +134,24 @@ impl Plan {
 
     /// Writes the plan into `dir` without touching the project: new files at their paths,
     /// edits of existing files as `edits.patch` (and the workload edits as Kustomize patches
-    /// under `kustomize-patches/`), and `plan.json` (claims and notes).
+    /// under `kustomize-patches/`, external-secret skeletons under `external-secrets/`), and `plan.json` (claims and notes).
     pub fn write_out(&self, dir: &Path) -> Result<Vec<String>, String> {
         let mut written = Vec::new();
         for c in self.changes.iter().filter(|c| c.before.is_none()) {
             write_file(&dir.join(&c.path), &c.after)?;
             written.push(c.path.clone());
         }
-        for c in &self.kustomize {
+        for c in &self.extras {
             write_file(&dir.join(&c.path), &c.after)?;
             written.push(c.path.clone());
+        }
+        if !self.hints.is_empty() {
+            let mut text = String::from("# What `stridemap fix` cannot finish by itself\n\n");
+            for h in &self.hints {
+                text.push_str(&format!("- {h}\n"));
+            }
+            write_file(&dir.join("hints.md"), &text)?;
+            written.push("hints.md".into());
         }
         let edits = self.edits_diff();
         if !edits.is_empty() {
@@ -172,8 +187,10 @@ fn change_diff(c: &Change) -> String {
         "/dev/null".to_string()
     };
     let diff = similar::TextDiff::from_lines(before, c.after.as_str());
+    // No context lines: the project's own lines (which may hold secrets) are never repeated;
+    // `patch -p1` and `git apply --unidiff-zero` apply such hunks.
     diff.unified_diff()
-        .context_radius(3)
+        .context_radius(0)
         .header(&old, &format!("b/{}", c.path))
         .to_string()
 }

@@ -222,7 +222,7 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
     }
     for ((file, resource), containers) in patches {
         let site = &input.containers[containers[0].0];
-        plan.kustomize.push(Change {
+        plan.extras.push(Change {
             path: format!(
                 "kustomize-patches/{}.yaml",
                 object_name(&[
@@ -511,7 +511,7 @@ mod tests {
         );
         let ids: Vec<&str> = claimed(&plan).iter().map(|c| c.threat.as_str()).collect();
         assert_eq!(ids, vec!["THREAT-1", "THREAT-2"]);
-        let patch = &plan.kustomize[0].after;
+        let patch = &plan.extras[0].after;
         assert!(patch.contains("kind: \"Deployment\""), "{patch}");
         assert!(patch.contains("allowPrivilegeEscalation: false"), "{patch}");
         assert!(
@@ -576,7 +576,7 @@ mod tests {
             "services:\n  web:\n    image: web:1\n    # stridemap fix: closes THREAT-1 (CTR-PRIVILEGE-ESCALATION), THREAT-2 (CTR-NO-PIDS-LIMIT)\n    pids_limit: 200\n    security_opt: [\"no-new-privileges:true\"]\n    ports: [\"80:80\"]\n"
         );
         assert_eq!(plan.claims.len(), 2);
-        assert!(plan.kustomize.is_empty());
+        assert!(plan.extras.is_empty());
     }
 
     #[test]
