@@ -496,3 +496,85 @@ fn ingress_class(corpus: &Corpus, e: &ArchNode) -> Option<String> {
                 .map(str::to_string)
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          securityContext:
+            privileged: false
+        - {name: sidecar, image: proxy:2}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector: {app: web}
+  ports:
+    - {port: 80, targetPort: http}
+";
+
+    #[test]
+    fn reads_container_sites_and_service_ports_from_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("web.yaml"), MANIFEST).unwrap();
+        let corpus = stridemap_ingest::ingest(dir.path(), &stridemap_ingest::Options::default());
+        let mut web = ArchNode::new("web", "web", stridemap_model::architecture::Role::Service);
+        web.namespace = Some("shop".into());
+        web.k8s_services = vec!["web".into()];
+        let r = crate::connections::tests::report(vec![web], vec![]);
+        let input = FixInput::from_scan(&r, &corpus);
+        assert_eq!(
+            input.service_ports["web"],
+            [(80, PodPort::Name("http".into()))].into_iter().collect()
+        );
+        let sites: Vec<(&str, Option<(u32, usize)>, &Block)> = input
+            .containers
+            .iter()
+            .map(|s| (s.container.as_str(), s.insert, &s.security_context))
+            .collect();
+        assert_eq!(
+            sites,
+            vec![
+                (
+                    "web",
+                    Some((12, 10)),
+                    &Block::Map {
+                        line: 15,
+                        indent: 12,
+                        keys: ["privileged".to_string()].into_iter().collect()
+                    }
+                ),
+                // Flow style: nothing can be inserted.
+                ("sidecar", None, &Block::Absent),
+            ]
+        );
+        assert_eq!(input.containers[0].anchors, vec![12, 15]);
+        assert_eq!(input.files["web.yaml"], MANIFEST);
+    }
+
+    #[test]
+    fn a_multi_line_first_value_is_not_an_insertion_point() {
+        let text = "- name: >\n    folded\n  image: x\n";
+        assert!(!one_line_block_entry(text, 1, 3));
+        let text = "- name: web\n  image: x\n";
+        assert!(one_line_block_entry(text, 1, 3));
+        let text = "- name: web # the app\n\n  image: x\n";
+        assert!(one_line_block_entry(text, 1, 3));
+    }
+}

@@ -41,8 +41,31 @@ pub fn generate(input: &FixInput, conns: &[Connection], plan: &mut Plan) {
         .filter(|n| is_workload(n))
         .map(|n| n.namespace.as_deref())
         .collect();
+    // A workload with connections but no pod labels cannot be named by an allow policy: a
+    // default deny would cut it off, so its namespace is left alone.
+    let unlabeled: BTreeMap<Option<&str>, Vec<&str>> = all_nodes(arch)
+        .filter(|n| {
+            is_workload(n)
+                && n.labels.is_empty()
+                && !crate::connections::on_host_network(n)
+                && arch.flows.iter().any(|f| f.from == n.id || f.to == n.id)
+        })
+        .fold(BTreeMap::new(), |mut m, n| {
+            m.entry(n.namespace.as_deref()).or_default().push(&n.id);
+            m
+        });
     let threats = Threats::new(input);
     for ns in namespaces {
+        if let Some(ids) = unlabeled.get(&ns) {
+            plan.notes.push(format!(
+                "{}: no network policies, since {} {} connections but no pod labels to select {} by",
+                describe_ns(ns),
+                ids.join(", "),
+                if ids.len() == 1 { "has" } else { "have" },
+                if ids.len() == 1 { "it" } else { "them" }
+            ));
+            continue;
+        }
         let path = file_of(ns);
         let mut claims = Vec::new();
         // The namespace's default deny closes its missing-default-deny finding and the
@@ -377,6 +400,31 @@ mod tests {
     use super::*;
     use crate::connections::tests::{flow, node, report};
     use stridemap_model::architecture::Role;
+
+    #[test]
+    fn a_namespace_with_an_unlabeled_workload_in_a_flow_gets_no_default_deny() {
+        let mut job = node("report", Some("batch"), &["CronJob"], Role::Service);
+        job.labels.clear();
+        let r = report(
+            vec![
+                job,
+                node("db", Some("batch"), &["StatefulSet"], Role::DataStore),
+            ],
+            vec![flow("FLOW-1", "report", "db", "postgres", Some(5432))],
+        );
+        let input = FixInput::new(&r);
+        let mut plan = Plan::default();
+        let conns = crate::connections::of(&input, &mut plan.notes);
+        generate(&input, &conns, &mut plan);
+        assert!(plan.changes.is_empty());
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("`batch`") && n.contains("report")),
+            "{:?}",
+            plan.notes
+        );
+    }
 
     #[test]
     fn one_file_per_namespace_with_default_deny_dns_and_both_sides_of_each_connection() {
