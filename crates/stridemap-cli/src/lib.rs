@@ -213,6 +213,21 @@ fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     path.strip_prefix(base).ok().map(Path::to_path_buf)
 }
 
+/// A configured scan and the fix plan made from it (`stridemap fix`): the policies and edits
+/// that close threats the scan found, each naming them.
+pub fn fix_plan(
+    root: &Path,
+    options: &Options,
+    config: &Config,
+) -> Result<(Report, stridemap_fix::Plan), String> {
+    let report = scan_configured(root, options, config, &Controls::default(), |_| {})?;
+    // The plan also reads a few facts of the files (Service ports, routes, existing mesh
+    // policies) that the report does not carry.
+    let corpus = stridemap_ingest::ingest(root, options);
+    let plan = stridemap_fix::plan(&stridemap_fix::FixInput::from_scan(&report, &corpus));
+    Ok((report, plan))
+}
+
 /// Only the architecture model of `root` (discover → parse → model), for diagrams.
 pub fn model(root: &Path, options: &Options) -> stridemap_model::architecture::ArchitectureGraph {
     let corpus = stridemap_ingest::ingest(root, options);
