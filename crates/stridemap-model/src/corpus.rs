@@ -23,6 +23,8 @@ pub enum FileKind {
     /// NGINX configuration (`nginx.conf`, `*.conf` that parse as NGINX).
     Nginx,
     Source(Language),
+    /// Terraform configuration (`.tf`) or variable definitions (`.tfvars`).
+    Terraform,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -104,6 +106,8 @@ pub struct Corpus {
     pub other_yaml: Vec<YamlDocument>,
     pub code: Vec<CodeFacts>,
     pub nginx: Vec<crate::nginx::NginxConfig>,
+    /// Terraform files, with variables and locals resolved where they are literals.
+    pub terraform: Vec<crate::terraform::TfFile>,
     pub diagnostics: Vec<Diagnostic>,
     /// Positions in `objects` by kind; built by [`Corpus::index_objects`].
     kind_index: std::collections::BTreeMap<String, Vec<usize>>,
