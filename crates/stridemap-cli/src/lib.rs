@@ -104,6 +104,7 @@ pub fn scan_configured(
             suppressions: Some(suppressions),
             report_unused_suppressions: controls.report_unused_suppressions,
             baseline: controls.baseline,
+            rules_run: Some(rules.iter().map(|r| r.meta().id).collect()),
         },
     );
     lap("report");
