@@ -153,12 +153,12 @@ impl Check for NodeBroadIam {
                                     .is_some_and(|s| {
                                         s.strings().iter().any(|x| x.ends_with("cloud-platform"))
                                     });
-                            let which = if pool.kind == "resource" {
-                                format!("node pool `{}`", pool.address())
-                            } else if pool.kind == "node_pool" {
-                                "an inline node pool".to_string()
-                            } else {
+                            let which = if std::ptr::eq(pool, c.block) {
                                 "the default node pool".to_string()
+                            } else if pool.kind == "resource" {
+                                format!("node pool `{}`", pool.address())
+                            } else {
+                                "an inline node pool".to_string()
                             };
                             report(out, &c, file, pool, loc, format!("{which} of {} runs as the Compute Engine default service account{}", c.describe(), if scopes { " with the cloud-platform scope" } else { "" }));
                         }
