@@ -11,6 +11,7 @@ pub mod metadata_reachable;
 pub mod no_admission_enforcement;
 pub mod no_network_policy_engine;
 pub mod no_sandbox;
+pub mod no_secret_store_driver;
 pub mod no_workload_identity;
 pub mod node_broad_iam;
 pub mod public_endpoint;
@@ -26,5 +27,6 @@ pub static RULES: &[&dyn crate::Rule] = &[
     &no_sandbox::NoSandboxNodePool,
     &node_broad_iam::NodeBroadIam,
     &no_network_policy_engine::NoNetworkPolicyEngine,
+    &no_secret_store_driver::NoSecretStoreDriver,
     &metadata_reachable::MetadataReachable,
 ];

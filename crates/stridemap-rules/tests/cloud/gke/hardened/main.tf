@@ -34,6 +34,10 @@ resource "google_container_cluster" "shop" {
   binary_authorization {
     evaluation_mode = "PROJECT_SINGLETON_POLICY_ENFORCE"
   }
+
+  secret_manager_config {
+    enabled = true
+  }
 }
 
 resource "google_container_node_pool" "general" {
