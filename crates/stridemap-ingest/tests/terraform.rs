@@ -22,14 +22,22 @@ fn modules_variables_and_errors() {
         "infra/main.tf",
         "module \"cluster\" {\n  source = \"../modules/eks\"\n  public = var.public\n}\n",
     );
-    write(root, "infra/variables.tf", "variable \"public\" {\n  default = true\n}\n");
+    write(
+        root,
+        "infra/variables.tf",
+        "variable \"public\" {\n  default = true\n}\n",
+    );
     write(root, "infra/terraform.tfvars", "public = false\n");
     write(
         root,
         "modules/eks/main.tf",
         "variable \"public\" {\n  default = true\n}\n\nresource \"aws_eks_cluster\" \"this\" {\n  vpc_config {\n    endpoint_public_access = var.public\n  }\n}\n",
     );
-    write(root, "broken/main.tf", "resource \"x\" \"y\" {\n  a = = 1\n}\n");
+    write(
+        root,
+        "broken/main.tf",
+        "resource \"x\" \"y\" {\n  a = = 1\n}\n",
+    );
     write(root, "k8s/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: a, image: a:1}]}\n");
     let corpus = ingest(root, &Options::default());
     // The tfvars value reaches the module through the call's argument.

@@ -42,7 +42,7 @@ declare_rule! {
         equivalents: ["CKV_GCP_7", "CKV_AZURE_141"],
         attack_scenario: "An attacker who finds a downloaded admin kubeconfig or a static client certificate uses it from anywhere; it is not bound to a person, cannot be revoked alone and keeps working after the cloud account is disabled.",
         mitigation: "Disable legacy ABAC, client certificates and basic auth (GKE), disable local accounts and enable Entra ID integration (AKS), use EKS access entries (API or API_AND_CONFIG_MAP authentication mode).",
-        checklist: ["aks.aad", "rbac.least-privilege"],
+        checklist: ["aks.aad"],
     }
 }
 

@@ -59,7 +59,6 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker in any pod fetches the node's credentials from the instance metadata endpoint and, because the node role is administrative, takes over the cloud account.",
         mitigation: "Give nodes a dedicated identity with only what the kubelet needs (EKS worker, CNI and registry-read policies; GKE logging and monitoring roles; AKS AcrPull), and move workload permissions to per-pod identities.",
-        checklist: ["rbac.least-privilege"],
     }
 }
 
