@@ -71,6 +71,9 @@ fn parse_one(path: &Path, kind: FileKind) -> usize {
                 .map(|t| t.root_node().child_count())
                 .unwrap_or(0)
         }
+        FileKind::Terraform => hcl_edit::parser::parse_body(&text)
+            .map(|b| b.len())
+            .unwrap_or(0),
         // Properties and NGINX files are few and small; read them like the scan does.
         FileKind::Properties | FileKind::Nginx => text.len(),
     }

@@ -76,7 +76,7 @@ pub fn scan_configured(
         clock = std::time::Instant::now();
     };
     stage("reading and parsing files");
-    let mut corpus = stridemap_ingest::ingest(root, options);
+    let corpus = stridemap_ingest::ingest(root, options);
     lap("discover + parse");
     stage("building the architecture model");
     let mut arch = stridemap_architecture::build(&corpus);
@@ -102,7 +102,6 @@ pub fn scan_configured(
             stridemap_rules::registry().iter().map(|r| r.meta().id),
         ))),
     });
-    corpus.drop_documents();
     let report = stridemap_report::assemble_with(
         &corpus,
         &arch,
@@ -112,6 +111,7 @@ pub fn scan_configured(
             suppressions: Some(suppressions),
             report_unused_suppressions: controls.report_unused_suppressions,
             baseline: controls.baseline,
+            rules_run: Some(rules.iter().map(|r| r.meta().id).collect()),
         },
     );
     lap("report");

@@ -1,3 +1,5 @@
+mod checklist_cmd;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -98,6 +100,9 @@ enum Command {
     },
     /// Print the manual page (roff).
     Man,
+    /// Answer the security checklist (pod, network, RBAC, secrets, images, EKS/GKE/AKS):
+    /// pass, fail (with the threats) or unknown (with the reason), per system and namespace.
+    Checklist(checklist_cmd::ChecklistArgs),
 }
 
 #[derive(clap::Args)]
@@ -413,6 +418,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cli_command(), "stridemap", &mut out);
             print_stdout(&String::from_utf8_lossy(&out))
         }
+        Command::Checklist(args) => checklist_cmd::run(args),
         Command::Man => {
             let mut out = Vec::new();
             match clap_mangen::Man::new(cli_command()).render(&mut out) {

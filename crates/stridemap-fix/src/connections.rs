@@ -278,6 +278,7 @@ pub(crate) mod tests {
             summary: stridemap_model::report::Summary::of(&[]),
             suppressed: vec![],
             diagnostics: vec![],
+            checklist: Default::default(),
         }
     }
 

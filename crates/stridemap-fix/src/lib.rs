@@ -227,7 +227,7 @@ impl<'a> Threats<'a> {
                     }
                 }
             }
-            by_rule.entry(t.rule.as_str()).or_default().push((t, nodes));
+            by_rule.entry(t.rule).or_default().push((t, nodes));
         }
         Threats { by_rule }
     }
@@ -253,7 +253,7 @@ pub(crate) fn netpol_closes(claims: &[Claim]) -> String {
 pub(crate) fn claim(t: &Threat, by: &str) -> Claim {
     Claim {
         threat: t.id.clone(),
-        rule: t.rule.clone(),
+        rule: t.rule.to_string(),
         fingerprint: t.fingerprint.clone(),
         by: by.to_string(),
     }

@@ -77,7 +77,7 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
     };
     for t in &input.report.threats {
         let security = security_keys(&t.rule);
-        let resources = RESOURCE_RULES.contains(&t.rule.as_str());
+        let resources = RESOURCE_RULES.contains(&t.rule);
         if security.is_empty() && !resources {
             continue;
         }
@@ -129,9 +129,7 @@ pub fn generate(input: &FixInput, plan: &mut Plan) {
             let ids: Vec<String> = w
                 .threats
                 .iter()
-                .filter(|t| {
-                    resources.is_none_or(|r| RESOURCE_RULES.contains(&t.rule.as_str()) == r)
-                })
+                .filter(|t| resources.is_none_or(|r| RESOURCE_RULES.contains(&t.rule) == r))
                 .map(|t| format!("{} ({})", t.id, t.rule))
                 .collect();
             format!("stridemap fix: closes {}", ids.join(", "))
@@ -277,7 +275,7 @@ fn dockerfiles(
             .report
             .threats
             .iter()
-            .filter(|t| matches!(t.rule.as_str(), "DKR-MISSING-USER" | "DKR-USER-ROOT"))
+            .filter(|t| matches!(t.rule, "DKR-MISSING-USER" | "DKR-USER-ROOT"))
             .filter(|t| t.evidence.first().is_some_and(|e| e.file == d.file))
             .collect();
         if threats.is_empty() {
@@ -434,24 +432,24 @@ mod tests {
     use crate::input::ContainerSite;
     use stridemap_model::{Evidence, Threat};
 
-    fn threat(id: &str, rule: &str, line: u32) -> Threat {
+    fn threat(id: &str, rule: &'static str, line: u32) -> Threat {
         Threat {
             id: id.into(),
             category: stridemap_model::Stride::ElevationOfPrivilege,
-            title: String::new(),
+            title: "".into(),
             description: String::new(),
             severity: stridemap_model::Severity::Medium,
             base_severity: stridemap_model::Severity::Medium,
             severity_reason: None,
             affected_components: vec![],
             attack_scenario: "",
-            infrastructure_type: "kubernetes".into(),
+            infrastructure_type: "kubernetes",
             affected_resources: vec!["Deployment/web".into()],
             vulnerability_types: vec![],
             mitigation: "",
-            rule: rule.into(),
+            rule,
             group: stridemap_model::Group::ContainerSecurity,
-            group_name: String::new(),
+            group_name: "",
             evidence: vec![Evidence {
                 file: "web.yaml".into(),
                 line,

@@ -10,6 +10,7 @@ pub mod dockerfile;
 pub mod documents;
 pub mod nginx;
 pub mod properties;
+pub mod terraform;
 pub mod yaml;
 
 use rayon::prelude::*;
@@ -48,6 +49,7 @@ struct Parsed {
     properties: Option<stridemap_model::properties::PropertiesFile>,
     code: Option<CodeFacts>,
     nginx: Vec<stridemap_model::nginx::NginxConfig>,
+    terraform: Option<stridemap_model::terraform::TfFile>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -70,10 +72,12 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
         corpus.properties.extend(parsed.properties);
         corpus.code.extend(parsed.code);
         corpus.nginx.extend(parsed.nginx);
+        corpus.terraform.extend(parsed.terraform);
         diagnostics.extend(parsed.diagnostics);
     }
     diagnostics.sort();
     corpus.diagnostics = diagnostics;
+    stridemap_model::terraform::resolve(&mut corpus.terraform);
     corpus.index_objects();
     corpus
 }
@@ -236,6 +240,12 @@ fn read_and_parse(id: FileId, c: &Candidate, options: &Options) -> (SourceFile, 
             parsed.properties = Some(p);
         }
         FileKind::Source(language) => parsed.code = Some(code::extract(id, language, &source)),
+        FileKind::Terraform => match terraform::parse(id, &source) {
+            Ok(tf) => parsed.terraform = Some(tf),
+            Err((loc, msg)) => parsed.diagnostics.push(
+                diag(DiagnosticLevel::Error, "terraform-syntax", msg).at(loc.line, loc.column),
+            ),
+        },
     }
     (source, parsed)
 }

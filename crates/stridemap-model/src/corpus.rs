@@ -23,6 +23,8 @@ pub enum FileKind {
     /// NGINX configuration (`nginx.conf`, `*.conf` that parse as NGINX).
     Nginx,
     Source(Language),
+    /// Terraform configuration (`.tf`) or variable definitions (`.tfvars`).
+    Terraform,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -104,6 +106,8 @@ pub struct Corpus {
     pub other_yaml: Vec<YamlDocument>,
     pub code: Vec<CodeFacts>,
     pub nginx: Vec<crate::nginx::NginxConfig>,
+    /// Terraform files, with variables and locals resolved where they are literals.
+    pub terraform: Vec<crate::terraform::TfFile>,
     pub diagnostics: Vec<Diagnostic>,
     /// Positions in `objects` by kind; built by [`Corpus::index_objects`].
     kind_index: std::collections::BTreeMap<String, Vec<usize>>,
@@ -173,20 +177,6 @@ impl Corpus {
                 .flatten()
                 .map(move |&i| &self.objects[i])
         })
-    }
-
-    /// Frees the parsed documents once nothing reads them any more (after the rules and the
-    /// suppression comments): the files, whose text evidence quotes, and the diagnostics stay.
-    /// Rendering a large repository then does not hold every YAML tree at its peak.
-    pub fn drop_documents(&mut self) {
-        self.objects = Vec::new();
-        self.compose = Vec::new();
-        self.dockerfiles = Vec::new();
-        self.properties = Vec::new();
-        self.other_yaml = Vec::new();
-        self.code = Vec::new();
-        self.nginx = Vec::new();
-        self.index_objects();
     }
 
     /// The Dockerfile read from `path` (relative to the scan root).

@@ -21,6 +21,9 @@ pub struct Report {
     /// reason given; they are in neither `threats` nor `attack_paths`.
     pub suppressed: Vec<SuppressedThreat>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The security checklist answered from the threats: pass, fail or unknown per item, for
+    /// the system and per namespace.
+    pub checklist: crate::checklist::Checklist,
 }
 
 /// A finding left out of the report on purpose, and why.

@@ -35,6 +35,8 @@ pub struct AssembleOptions<'a> {
     pub report_unused_suppressions: bool,
     /// Fingerprints of known threats (`--baseline`): only the others are reported.
     pub baseline: Option<&'a BTreeSet<String>>,
+    /// Ids of the rules that ran, for the checklist (`None`: every registered rule).
+    pub rules_run: Option<BTreeSet<&'static str>>,
 }
 
 /// The report of `findings`, with nothing suppressed and no baseline.
@@ -244,6 +246,12 @@ pub fn assemble_with(
         }
         diagnostics.sort();
     }
+    let checklist = {
+        let rules_run = options.rules_run.as_ref();
+        stridemap_rules::checklist::evaluate(corpus, arch, &threats, &|id| {
+            rules_run.is_none_or(|r| r.contains(id))
+        })
+    };
     let mut summary = Summary::of(&threats);
     summary.suppressed = suppressed.len();
     summary.baselined = baselined;
@@ -261,6 +269,7 @@ pub fn assemble_with(
         elements,
         suppressed,
         diagnostics,
+        checklist,
     }
 }
 

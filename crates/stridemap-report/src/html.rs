@@ -476,6 +476,7 @@ pub fn render(report: &Report) -> String {
     architecture(&drawn, &mut out);
     attack_paths(report, &mut out);
     elements(report, &mut out);
+    crate::checklist::html(&report.checklist, &mut out);
     threats(report, &mut out);
     diagnostics(report, &mut out);
     let _ = write!(

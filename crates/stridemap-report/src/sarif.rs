@@ -382,11 +382,7 @@ fn notifications(report: &Report) -> Vec<Notification<'_>> {
 /// The report as a SARIF 2.1.0 log with one run.
 pub fn render(report: &Report) -> String {
     // Rules in id order, each once, indexed for the results' `ruleIndex`.
-    let used: BTreeMap<&str, ()> = report
-        .threats
-        .iter()
-        .map(|t| (t.rule, ()))
-        .collect();
+    let used: BTreeMap<&str, ()> = report.threats.iter().map(|t| (t.rule, ())).collect();
     let metas: Vec<&'static RuleMeta> = used
         .keys()
         .filter_map(|id| stridemap_rules::find_rule(id).map(|r| r.meta()))

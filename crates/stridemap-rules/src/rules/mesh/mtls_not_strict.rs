@@ -63,6 +63,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker on the cluster network connects to a meshed service without a client certificate; the sidecar accepts the plaintext connection, so the attacker's requests go through without an identity and the responses, like any plaintext traffic to the pod, can be read on the wire.",
         mitigation: "Set `mtls.mode: STRICT` mesh-wide in the root namespace and in every namespace policy; keep port-level or workload-level exceptions to the ports that cannot use mTLS (health checks of non-meshed callers) and remove them once possible.",
+        checklist: ["network.mtls"],
     }
 }
 
