@@ -1,6 +1,7 @@
 //! YAML (and JSON) to [`Node`] trees with source positions, built from the event stream of
 //! `saphyr-parser` so that alias expansion and nesting depth stay bounded.
 
+use crate::budget::{Budget, Meter};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::collections::HashMap;
 use stridemap_model::{Location, Node, Value};
@@ -11,6 +12,8 @@ pub struct YamlLimits {
     /// Nodes that alias expansion may add to one file.
     pub max_alias_nodes: usize,
     pub max_depth: usize,
+    /// Documents read from one file; the rest of a longer stream is skipped.
+    pub max_documents: usize,
 }
 
 impl Default for YamlLimits {
@@ -18,6 +21,7 @@ impl Default for YamlLimits {
         YamlLimits {
             max_alias_nodes: 200_000,
             max_depth: 256,
+            max_documents: 10_000,
         }
     }
 }
@@ -37,11 +41,20 @@ pub struct YamlError {
 /// continuation lines of a quoted scalar may sit at the parent's indentation). When saphyr
 /// rejects a file, libyaml's rules get a second try, so that what `kubectl` accepts is read.
 pub fn parse_documents(text: &str, limits: YamlLimits) -> (Vec<(u32, Node)>, Option<YamlError>) {
-    let strict = build(saphyr_events(text), limits);
+    parse_documents_within(text, limits, Budget::unlimited())
+}
+
+/// [`parse_documents`] that stops (with a `time-budget` error) once `budget` runs out.
+pub fn parse_documents_within(
+    text: &str,
+    limits: YamlLimits,
+    budget: Budget,
+) -> (Vec<(u32, Node)>, Option<YamlError>) {
+    let strict = build(saphyr_events(text), limits, budget);
     match &strict.1 {
         Some(e) if e.code == "yaml-syntax" => {
-            let lenient = build(libyaml_events(text).into_iter(), limits);
-            if lenient.1.is_none() {
+            let lenient = build(libyaml_events(text, budget).into_iter(), limits, budget);
+            if lenient.1.as_ref().is_none_or(|e| e.code == "time-budget") {
                 lenient
             } else {
                 strict
@@ -113,13 +126,22 @@ fn saphyr_events(text: &str) -> impl Iterator<Item = EventResult> + '_ {
 }
 
 /// libyaml's events, collected (this is the fallback path, taken only for files saphyr rejects).
-fn libyaml_events(text: &str) -> Vec<EventResult> {
+fn libyaml_events(text: &str, budget: Budget) -> Vec<EventResult> {
     use libyaml_safer::{EventData, ScalarStyle as LibStyle};
     let mut input = text.as_bytes();
     let mut parser = libyaml_safer::Parser::new();
     parser.set_input_string(&mut input);
     let mut out = Vec::new();
+    let mut meter = Meter::new(budget, 1024);
     loop {
+        if meter.over() {
+            let at = match out.last() {
+                Some(Ok((_, loc))) => *loc,
+                _ => Location::new(1, 1),
+            };
+            out.push(Err(over_budget(at, budget)));
+            return out;
+        }
         match parser.parse() {
             Err(e) => {
                 let m = e.problem_mark().unwrap_or_default();
@@ -165,14 +187,31 @@ fn libyaml_events(text: &str) -> Vec<EventResult> {
 fn build(
     events: impl Iterator<Item = EventResult>,
     limits: YamlLimits,
+    budget: Budget,
 ) -> (Vec<(u32, Node)>, Option<YamlError>) {
     let mut builder = Builder {
         limits,
         ..Builder::default()
     };
     let mut doc_index = 0u32;
+    let mut meter = Meter::new(budget, 1024);
+    let mut last = Location::new(1, 1);
     for next in events {
+        if let Ok((_, loc)) = &next {
+            last = *loc;
+        }
+        if meter.over() {
+            return (builder.docs, Some(over_budget(last, budget)));
+        }
         let result = next.and_then(|(event, loc)| match event {
+            Ev::DocumentStart if builder.docs.len() >= limits.max_documents => Err(YamlError {
+                loc,
+                message: format!(
+                    "more than {} documents in one file; the rest of the file is skipped",
+                    limits.max_documents
+                ),
+                code: "yaml-document-limit",
+            }),
             Ev::DocumentStart => {
                 builder.anchors.clear();
                 Ok(())
@@ -193,6 +232,17 @@ fn build(
         }
     }
     (builder.docs, None)
+}
+
+fn over_budget(loc: Location, budget: Budget) -> YamlError {
+    YamlError {
+        loc,
+        message: format!(
+            "parsing took longer than the per-file time budget ({}); the rest of the file is skipped",
+            budget.describe()
+        ),
+        code: "time-budget",
+    }
 }
 
 enum Frame {
