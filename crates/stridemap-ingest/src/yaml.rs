@@ -50,6 +50,11 @@ pub fn parse_documents_within(
     limits: YamlLimits,
     budget: Budget,
 ) -> (Vec<(u32, Node)>, Option<YamlError>) {
+    // saphyr's scanner looks ahead through a whole flow collection before its first event, in
+    // time quadratic in the nesting: absurd flow nesting is refused before parsing.
+    if let Some(loc) = flow_nested_deeper_than(text, limits.max_depth) {
+        return (Vec::new(), Some(depth_error(loc, limits.max_depth)));
+    }
     let strict = build(saphyr_events(text), limits, budget);
     match &strict.1 {
         Some(e) if e.code == "yaml-syntax" => {
@@ -128,6 +133,15 @@ fn saphyr_events(text: &str) -> impl Iterator<Item = EventResult> + '_ {
 /// libyaml's events, collected (this is the fallback path, taken only for files saphyr rejects).
 fn libyaml_events(text: &str, budget: Budget) -> Vec<EventResult> {
     use libyaml_safer::{EventData, ScalarStyle as LibStyle};
+    // libyaml-safer 0.3 panics ("unexpected end of input") on some block scalars that end the
+    // file without a line break; a final line break changes no event or position.
+    let terminated;
+    let text = if text.ends_with('\n') {
+        text
+    } else {
+        terminated = format!("{text}\n");
+        &terminated
+    };
     let mut input = text.as_bytes();
     let mut parser = libyaml_safer::Parser::new();
     parser.set_input_string(&mut input);
@@ -232,6 +246,62 @@ fn build(
         }
     }
     (builder.docs, None)
+}
+
+fn depth_error(loc: Location, max: usize) -> YamlError {
+    YamlError {
+        loc,
+        message: format!("nesting deeper than {max} levels; the rest of the file is skipped"),
+        code: "yaml-depth-limit",
+    }
+}
+
+/// Where `[`/`{` flow collections first nest deeper than `max`, outside quoted scalars and
+/// comments (an approximation of YAML's lexical rules that can only under-count).
+fn flow_nested_deeper_than(text: &str, max: usize) -> Option<Location> {
+    let (mut depth, mut line, mut column) = (0usize, 1u32, 0u32);
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        column += 1;
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                column = 0;
+            }
+            (Some('"'), '\\') => {
+                if chars.next() == Some('\n') {
+                    line += 1;
+                    column = 0;
+                } else {
+                    column += 1;
+                }
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if !previous.is_alphanumeric() => quote = Some(c),
+            (None, '#') if previous.is_whitespace() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        column = 0;
+                        break;
+                    }
+                }
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > max {
+                    return Some(Location::new(line, column));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 fn over_budget(loc: Location, budget: Budget) -> YamlError {
@@ -351,14 +421,7 @@ impl Builder {
 
     fn check_depth(&self, loc: Location) -> Result<(), YamlError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err(YamlError {
-                loc,
-                message: format!(
-                    "nesting deeper than {} levels; the rest of the file is skipped",
-                    self.limits.max_depth
-                ),
-                code: "yaml-depth-limit",
-            });
+            return Err(depth_error(loc, self.limits.max_depth));
         }
         Ok(())
     }
@@ -462,7 +525,26 @@ mod tests {
     fn deep_nesting_is_bounded() {
         let text = "[".repeat(10_000);
         let (_, err) = parse(&text);
-        assert!(err.is_some());
+        assert_eq!(err.unwrap().code, "yaml-depth-limit");
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_quickly_with_its_place() {
+        let started = std::time::Instant::now();
+        let text = format!("# [[[[\nq: \"[[[[\"\nx: {}", "{\"a\": [".repeat(100_000));
+        let (docs, err) = parse(&text);
+        let err = err.unwrap();
+        assert_eq!(err.code, "yaml-depth-limit");
+        assert_eq!(err.loc.line, 3);
+        assert!(docs.is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Brackets in quotes and comments do not count.
+        let ok = format!(
+            "a: '{}'\n# {}\nb: [[1]]\n",
+            "[".repeat(300),
+            "{".repeat(300)
+        );
+        assert!(parse(&ok).1.is_none());
     }
 
     #[test]
