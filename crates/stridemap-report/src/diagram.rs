@@ -896,3 +896,15 @@ fn flow_svg(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `scan` fuzz target: an empty tree gives an empty diagram, and layout-rs
+    /// asserts on empty graphs (the panic was caught, but printed, and aborts under libFuzzer).
+    #[test]
+    fn no_boxes_to_place_is_not_a_panic() {
+        assert!(place_boxes(&[], &BTreeSet::new()).is_empty());
+    }
+}
