@@ -21,7 +21,23 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 fn options() -> Options {
+    contain_third_party_panics();
     Options::default()
+}
+
+/// libFuzzer's panic hook aborts on every panic, even one that is caught. The lenient YAML
+/// parser's panics are caught by design (`stridemap_ingest::yaml::in_contained_parser`), so the
+/// hook is told to let those pass; every other panic still aborts.
+fn contain_third_party_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !stridemap_ingest::yaml::in_contained_parser() {
+                previous(info)
+            }
+        }));
+    });
 }
 
 /// Splits off the first byte as a selector among `n` choices.

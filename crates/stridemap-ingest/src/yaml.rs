@@ -58,7 +58,10 @@ pub fn parse_documents_within(
     let strict = build(saphyr_events(text), limits, budget);
     match &strict.1 {
         Some(e) if e.code == "yaml-syntax" => {
-            let lenient = build(libyaml_events(text, budget).into_iter(), limits, budget);
+            let Some(events) = libyaml_events_contained(text, budget) else {
+                return strict;
+            };
+            let lenient = build(events.into_iter(), limits, budget);
             if lenient.1.as_ref().is_none_or(|e| e.code == "time-budget") {
                 lenient
             } else {
@@ -128,6 +131,27 @@ fn saphyr_events(text: &str) -> impl Iterator<Item = EventResult> + '_ {
             }
         })
     })
+}
+
+thread_local! {
+    static IN_CONTAINED_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs the lenient third-party parser, whose panics are caught (the
+/// fuzz targets' panic hook lets those through; see `stridemap::fuzz`).
+pub fn in_contained_parser() -> bool {
+    IN_CONTAINED_PARSER.with(std::cell::Cell::get)
+}
+
+/// [`libyaml_events`], with a panic of libyaml-safer (it has `panic!("TODO…")` and
+/// end-of-input panics that fuzzing reaches) turned into `None`: the strict error stands.
+fn libyaml_events_contained(text: &str, budget: Budget) -> Option<Vec<EventResult>> {
+    IN_CONTAINED_PARSER.with(|f| f.set(true));
+    let events = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        libyaml_events(text, budget)
+    }));
+    IN_CONTAINED_PARSER.with(|f| f.set(false));
+    events.ok()
 }
 
 /// libyaml's events, collected (this is the fallback path, taken only for files saphyr rejects).
@@ -559,6 +583,14 @@ mod tests {
         assert_eq!(init.loc, Location::new(3, 11));
         assert!(init.as_str().unwrap().contains("wait"));
         assert!(docs[0].1.get("spec").is_some());
+    }
+
+    #[test]
+    fn a_panic_of_the_lenient_parser_leaves_the_strict_error() {
+        // libyaml-safer 0.3 panics on a tag followed by `,` in a flow collection.
+        let (_, err) = parse("{i\u{fffd}ersion\"metadataa1hse\n{\n!','s.   }\n  ]\n}\n");
+        assert_eq!(err.unwrap().code, "yaml-syntax");
+        assert!(!in_contained_parser());
     }
 
     #[test]
