@@ -4,6 +4,7 @@
 //! and the baseline when the report is assembled.
 
 pub mod config;
+pub mod fuzz;
 
 use config::Config;
 use std::collections::BTreeSet;

@@ -172,6 +172,10 @@ struct ScanArgs {
     /// Skip files larger than this (bytes; K, M and G suffixes accepted).
     #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
     max_file_size: u64,
+    /// Time one file may take to parse, in seconds (0: no limit). A file over it keeps what was
+    /// read before the deadline and gets a `time-budget` diagnostic.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    file_time_budget: f64,
     /// Worker threads (default: all cores).
     #[arg(short, long)]
     jobs: Option<usize>,
@@ -290,6 +294,16 @@ enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// A number of seconds: finite, not negative, at most a day.
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && (0.0..=86_400.0).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds between 0 and 86400 (examples: 10, 0.5)"
+        )),
+    }
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -658,6 +672,8 @@ fn scan(args: ScanArgs) -> ExitCode {
                 config_exclude: None,
             },
             max_file_size: args.max_file_size,
+            file_time_budget: (args.file_time_budget > 0.0)
+                .then(|| std::time::Duration::from_secs_f64(args.file_time_budget)),
             ..Options::default()
         },
         &config,

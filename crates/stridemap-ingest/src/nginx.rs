@@ -72,6 +72,13 @@ pub fn parse(
     text: &str,
     line_offset: u32,
 ) -> Result<Option<Vec<NginxDirective>>, (Location, String)> {
+    // The parser recurses per block (and slows down quadratically): refuse absurd nesting first.
+    if let Some(line) = nested_deeper_than(text, MAX_BLOCK_DEPTH) {
+        return Err((
+            Location::new(line_offset + line, 1),
+            format!("blocks nested deeper than {MAX_BLOCK_DEPTH} levels; the file is not read"),
+        ));
+    }
     let config = nginx_lint_parser::parse_string(text)
         .map_err(|e| (Location::new(line_offset + 1, 1), e.to_string()))?;
     let directives: Vec<NginxDirective> = config
@@ -88,6 +95,49 @@ pub fn parse(
     }
     scan(&directives, &mut is_nginx);
     Ok(is_nginx.then_some(directives))
+}
+
+/// Real configurations nest a handful of blocks (`http` → `server` → `location` → `if`).
+pub const MAX_BLOCK_DEPTH: usize = 64;
+
+/// The 1-based line where `{` blocks first nest deeper than `max` (outside quotes and comments).
+fn nested_deeper_than(text: &str, max: usize) -> Option<u32> {
+    let (mut depth, mut line) = (0usize, 1u32);
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                continue;
+            }
+            (Some(_), '\\') => {
+                if chars.next() == Some('\n') {
+                    line += 1;
+                }
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            (None, '{') => {
+                depth += 1;
+                if depth > max {
+                    return Some(line);
+                }
+            }
+            (None, '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -107,5 +157,14 @@ mod tests {
         let location = &ds[0].block[0];
         assert_eq!(location.block[0].args, vec!["http://$host$request_uri"]);
         assert_eq!(location.block[1].args, vec!["X", "a b", "always"]);
+    }
+
+    #[test]
+    fn absurd_nesting_is_refused_with_its_line() {
+        let text = format!("# {{{{{{\nevents {{}}\n{}", "http { \"{\" ".repeat(100_000));
+        let (loc, message) = parse(&text, 10).unwrap_err();
+        assert_eq!(loc.line, 13);
+        assert!(message.contains("deeper than 64"), "{message}");
+        assert!(parse(&"a { ".repeat(64), 0).is_err_and(|(_, m)| !m.contains("deeper")));
     }
 }

@@ -1,6 +1,7 @@
 //! YAML (and JSON) to [`Node`] trees with source positions, built from the event stream of
 //! `saphyr-parser` so that alias expansion and nesting depth stay bounded.
 
+use crate::budget::{Budget, Meter};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::collections::HashMap;
 use stridemap_model::{Location, Node, Value};
@@ -11,6 +12,8 @@ pub struct YamlLimits {
     /// Nodes that alias expansion may add to one file.
     pub max_alias_nodes: usize,
     pub max_depth: usize,
+    /// Documents read from one file; the rest of a longer stream is skipped.
+    pub max_documents: usize,
 }
 
 impl Default for YamlLimits {
@@ -18,6 +21,7 @@ impl Default for YamlLimits {
         YamlLimits {
             max_alias_nodes: 200_000,
             max_depth: 256,
+            max_documents: 10_000,
         }
     }
 }
@@ -37,11 +41,28 @@ pub struct YamlError {
 /// continuation lines of a quoted scalar may sit at the parent's indentation). When saphyr
 /// rejects a file, libyaml's rules get a second try, so that what `kubectl` accepts is read.
 pub fn parse_documents(text: &str, limits: YamlLimits) -> (Vec<(u32, Node)>, Option<YamlError>) {
-    let strict = build(saphyr_events(text), limits);
+    parse_documents_within(text, limits, Budget::unlimited())
+}
+
+/// [`parse_documents`] that stops (with a `time-budget` error) once `budget` runs out.
+pub fn parse_documents_within(
+    text: &str,
+    limits: YamlLimits,
+    budget: Budget,
+) -> (Vec<(u32, Node)>, Option<YamlError>) {
+    // saphyr's scanner looks ahead through a whole flow collection before its first event, in
+    // time quadratic in the nesting: absurd flow nesting is refused before parsing.
+    if let Some(loc) = flow_nested_deeper_than(text, limits.max_depth) {
+        return (Vec::new(), Some(depth_error(loc, limits.max_depth)));
+    }
+    let strict = build(saphyr_events(text), limits, budget);
     match &strict.1 {
         Some(e) if e.code == "yaml-syntax" => {
-            let lenient = build(libyaml_events(text).into_iter(), limits);
-            if lenient.1.is_none() {
+            let Some(events) = libyaml_events_contained(text, budget) else {
+                return strict;
+            };
+            let lenient = build(events.into_iter(), limits, budget);
+            if lenient.1.as_ref().is_none_or(|e| e.code == "time-budget") {
                 lenient
             } else {
                 strict
@@ -112,14 +133,53 @@ fn saphyr_events(text: &str) -> impl Iterator<Item = EventResult> + '_ {
     })
 }
 
+thread_local! {
+    static IN_CONTAINED_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs the lenient third-party parser, whose panics are caught (the
+/// fuzz targets' panic hook lets those through; see `stridemap::fuzz`).
+pub fn in_contained_parser() -> bool {
+    IN_CONTAINED_PARSER.with(std::cell::Cell::get)
+}
+
+/// [`libyaml_events`], with a panic of libyaml-safer (it has `panic!("TODO…")` and
+/// end-of-input panics that fuzzing reaches) turned into `None`: the strict error stands.
+fn libyaml_events_contained(text: &str, budget: Budget) -> Option<Vec<EventResult>> {
+    IN_CONTAINED_PARSER.with(|f| f.set(true));
+    let events = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        libyaml_events(text, budget)
+    }));
+    IN_CONTAINED_PARSER.with(|f| f.set(false));
+    events.ok()
+}
+
 /// libyaml's events, collected (this is the fallback path, taken only for files saphyr rejects).
-fn libyaml_events(text: &str) -> Vec<EventResult> {
+fn libyaml_events(text: &str, budget: Budget) -> Vec<EventResult> {
     use libyaml_safer::{EventData, ScalarStyle as LibStyle};
+    // libyaml-safer 0.3 panics ("unexpected end of input") on some block scalars that end the
+    // file without a line break; a final line break changes no event or position.
+    let terminated;
+    let text = if text.ends_with('\n') {
+        text
+    } else {
+        terminated = format!("{text}\n");
+        &terminated
+    };
     let mut input = text.as_bytes();
     let mut parser = libyaml_safer::Parser::new();
     parser.set_input_string(&mut input);
     let mut out = Vec::new();
+    let mut meter = Meter::new(budget, 1024);
     loop {
+        if meter.over() {
+            let at = match out.last() {
+                Some(Ok((_, loc))) => *loc,
+                _ => Location::new(1, 1),
+            };
+            out.push(Err(over_budget(at, budget)));
+            return out;
+        }
         match parser.parse() {
             Err(e) => {
                 let m = e.problem_mark().unwrap_or_default();
@@ -165,14 +225,31 @@ fn libyaml_events(text: &str) -> Vec<EventResult> {
 fn build(
     events: impl Iterator<Item = EventResult>,
     limits: YamlLimits,
+    budget: Budget,
 ) -> (Vec<(u32, Node)>, Option<YamlError>) {
     let mut builder = Builder {
         limits,
         ..Builder::default()
     };
     let mut doc_index = 0u32;
+    let mut meter = Meter::new(budget, 1024);
+    let mut last = Location::new(1, 1);
     for next in events {
+        if let Ok((_, loc)) = &next {
+            last = *loc;
+        }
+        if meter.over() {
+            return (builder.docs, Some(over_budget(last, budget)));
+        }
         let result = next.and_then(|(event, loc)| match event {
+            Ev::DocumentStart if builder.docs.len() >= limits.max_documents => Err(YamlError {
+                loc,
+                message: format!(
+                    "more than {} documents in one file; the rest of the file is skipped",
+                    limits.max_documents
+                ),
+                code: "yaml-document-limit",
+            }),
             Ev::DocumentStart => {
                 builder.anchors.clear();
                 Ok(())
@@ -193,6 +270,73 @@ fn build(
         }
     }
     (builder.docs, None)
+}
+
+fn depth_error(loc: Location, max: usize) -> YamlError {
+    YamlError {
+        loc,
+        message: format!("nesting deeper than {max} levels; the rest of the file is skipped"),
+        code: "yaml-depth-limit",
+    }
+}
+
+/// Where `[`/`{` flow collections first nest deeper than `max`, outside quoted scalars and
+/// comments (an approximation of YAML's lexical rules that can only under-count).
+fn flow_nested_deeper_than(text: &str, max: usize) -> Option<Location> {
+    let (mut depth, mut line, mut column) = (0usize, 1u32, 0u32);
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        column += 1;
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                column = 0;
+            }
+            (Some('"'), '\\') => {
+                if chars.next() == Some('\n') {
+                    line += 1;
+                    column = 0;
+                } else {
+                    column += 1;
+                }
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if !previous.is_alphanumeric() => quote = Some(c),
+            (None, '#') if previous.is_whitespace() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        column = 0;
+                        break;
+                    }
+                }
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > max {
+                    return Some(Location::new(line, column));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    None
+}
+
+fn over_budget(loc: Location, budget: Budget) -> YamlError {
+    YamlError {
+        loc,
+        message: format!(
+            "parsing took longer than the per-file time budget ({}); the rest of the file is skipped",
+            budget.describe()
+        ),
+        code: "time-budget",
+    }
 }
 
 enum Frame {
@@ -301,14 +445,7 @@ impl Builder {
 
     fn check_depth(&self, loc: Location) -> Result<(), YamlError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err(YamlError {
-                loc,
-                message: format!(
-                    "nesting deeper than {} levels; the rest of the file is skipped",
-                    self.limits.max_depth
-                ),
-                code: "yaml-depth-limit",
-            });
+            return Err(depth_error(loc, self.limits.max_depth));
         }
         Ok(())
     }
@@ -412,7 +549,26 @@ mod tests {
     fn deep_nesting_is_bounded() {
         let text = "[".repeat(10_000);
         let (_, err) = parse(&text);
-        assert!(err.is_some());
+        assert_eq!(err.unwrap().code, "yaml-depth-limit");
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_quickly_with_its_place() {
+        let started = std::time::Instant::now();
+        let text = format!("# [[[[\nq: \"[[[[\"\nx: {}", "{\"a\": [".repeat(100_000));
+        let (docs, err) = parse(&text);
+        let err = err.unwrap();
+        assert_eq!(err.code, "yaml-depth-limit");
+        assert_eq!(err.loc.line, 3);
+        assert!(docs.is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Brackets in quotes and comments do not count.
+        let ok = format!(
+            "a: '{}'\n# {}\nb: [[1]]\n",
+            "[".repeat(300),
+            "{".repeat(300)
+        );
+        assert!(parse(&ok).1.is_none());
     }
 
     #[test]
@@ -427,6 +583,14 @@ mod tests {
         assert_eq!(init.loc, Location::new(3, 11));
         assert!(init.as_str().unwrap().contains("wait"));
         assert!(docs[0].1.get("spec").is_some());
+    }
+
+    #[test]
+    fn a_panic_of_the_lenient_parser_leaves_the_strict_error() {
+        // libyaml-safer 0.3 panics on a tag followed by `,` in a flow collection.
+        let (_, err) = parse("{i\u{fffd}ersion\"metadataa1hse\n{\n!','s.   }\n  ]\n}\n");
+        assert_eq!(err.unwrap().code, "yaml-syntax");
+        assert!(!in_contained_parser());
     }
 
     #[test]

@@ -255,6 +255,16 @@ pub fn assemble_with(
     let mut summary = Summary::of(&threats);
     summary.suppressed = suppressed.len();
     summary.baselined = baselined;
+    // Addresses come from configuration values, and messages may quote the files.
+    let mut architecture = arch.to_report();
+    for flow in &mut architecture.flows {
+        if let Some(address) = flow.address.as_mut() {
+            *address = redact_address(address, &everywhere);
+        }
+    }
+    for d in &mut diagnostics {
+        d.message = redact_address(&d.message, &everywhere);
+    }
 
     Report {
         tool: ToolInfo {
@@ -262,7 +272,7 @@ pub fn assemble_with(
             version: env!("CARGO_PKG_VERSION").into(),
         },
         target: target.to_string(),
-        architecture: arch.to_report(),
+        architecture,
         summary,
         threats,
         attack_paths,
@@ -331,6 +341,27 @@ fn point_at_secret(corpus: &Corpus, f: &mut Finding) {
             return;
         }
     }
+}
+
+/// Removes from an address (or message) the secrets found anywhere in the scan, token-shaped
+/// values (a Slack webhook is a URL) and credential-looking query parameters.
+fn redact_address(text: &str, everywhere: &Redactor) -> String {
+    let mut out = everywhere.redact(text);
+    let tokens: Vec<String> = stridemap_rules::secrets::find_tokens(&out)
+        .into_iter()
+        .map(|hit| hit.value)
+        .collect();
+    out = redact(&out, &tokens);
+    if let Some((_, query)) = out.split_once('?') {
+        let values: Vec<String> = query
+            .split(['&', ';'])
+            .filter_map(|pair| pair.split_once('='))
+            .filter_map(|(k, v)| stridemap_rules::secrets::find_in_value(Some(k), v))
+            .map(|hit| hit.value)
+            .collect();
+        out = redact(&out, &values);
+    }
+    out
 }
 
 /// Removes secrets from a source line. When a finding's own secret does not appear verbatim

@@ -464,6 +464,10 @@ fn node_shape(n: &ArchNode, w: f64, h: f64) -> String {
 /// Places boxes of the given sizes with layout-rs, linked as given; returns their top-left
 /// corners.
 fn place_boxes(sizes: &[(f64, f64)], links: &BTreeSet<(usize, usize)>) -> Vec<Rect> {
+    // layout-rs asserts on an empty graph (an empty report has no boundaries).
+    if sizes.is_empty() {
+        return Vec::new();
+    }
     let mut top = VisualGraph::new(Orientation::LeftToRight);
     let handles: Vec<_> = sizes
         .iter()
@@ -891,4 +895,16 @@ fn flow_svg(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `scan` fuzz target: an empty tree gives an empty diagram, and layout-rs
+    /// asserts on empty graphs (the panic was caught, but printed, and aborts under libFuzzer).
+    #[test]
+    fn no_boxes_to_place_is_not_a_panic() {
+        assert!(place_boxes(&[], &BTreeSet::new()).is_empty());
+    }
 }

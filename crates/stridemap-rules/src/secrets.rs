@@ -492,6 +492,11 @@ pub fn looks_random(value: &str) -> bool {
     classes >= 2 && entropy(v) >= 3.5
 }
 
+/// The names of the token formats recognised by their shape (as [`SecretHit::what`] gives them).
+pub fn token_kinds() -> impl Iterator<Item = &'static str> {
+    TOKEN_FORMATS.iter().map(|(what, _)| *what)
+}
+
 /// Well-known token formats and URL credentials anywhere in `text`.
 pub fn find_tokens(text: &str) -> Vec<SecretHit> {
     let mut hits = Vec::new();

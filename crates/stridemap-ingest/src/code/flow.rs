@@ -1076,7 +1076,7 @@ fn payload_checks<'t>(cx: &Cx<'t>, f: Node<'t>) -> (bool, bool, bool) {
     if !validates {
         // Bean Validation on the listener's payload; schema-registry deserializers.
         let head = cx.text(f);
-        let head = &head[..head.len().min(400)];
+        let head = &head[..floor_char_boundary(head, 400)];
         validates = head.contains("@Valid") || head.contains("@Validated");
     }
     if !validates && parses {
@@ -1554,4 +1554,12 @@ pub(crate) fn deserialization<'t>(
         source_loc,
         loc,
     });
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    (0..=at.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
 }

@@ -30,6 +30,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use crate::budget::{Budget, Meter};
 use streaming_iterator::StreamingIterator;
 use stridemap_model::code::{
     CallKind, CodeFacts, Expr, InsecureTls, MessagingRole, MessagingUse, OutboundCall, Route,
@@ -46,17 +47,34 @@ const FUEL_BASE: u32 = 200_000;
 
 /// Extracts the facts of one source file.
 pub fn extract(file: FileId, language: Language, source: &SourceFile) -> CodeFacts {
+    extract_within(file, language, source, Budget::unlimited()).0
+}
+
+/// [`extract`] within a time budget: when parsing or querying runs out of time, the facts found
+/// so far are returned with the byte offset where the work stopped.
+pub fn extract_within(
+    file: FileId,
+    language: Language,
+    source: &SourceFile,
+    budget: Budget,
+) -> (CodeFacts, Option<usize>) {
     let mut facts = CodeFacts::new(file, language);
     let grammar = Grammar::of(language, &source.path);
-    let Some(tree) = parse(grammar, &source.text) else {
-        return facts;
+    let tree = match parse(grammar, &source.text, budget) {
+        Ok(Some(tree)) => tree,
+        Ok(None) => return (facts, None),
+        Err(stopped_at) => return (facts, Some(stopped_at)),
     };
     let Some(query) = QUERIES[grammar as usize].as_ref() else {
-        return facts;
+        return (facts, None);
     };
     let mut cx = Cx::new(source);
     cx.root = Some(tree.root_node());
-    let captures = run_query(query, tree.root_node(), &source.text);
+    let (captures, stopped_at) = run_query(query, tree.root_node(), &source.text, budget);
+    if let Some(at) = stopped_at {
+        // Half the captures would give half-resolved bindings: keep nothing from this file.
+        return (facts, Some(at));
+    }
     match language {
         Language::Python => python::extract(&mut cx, &captures),
         Language::JavaScript | Language::TypeScript => js::extract(&mut cx, &captures),
@@ -64,7 +82,7 @@ pub fn extract(file: FileId, language: Language, source: &SourceFile) -> CodeFac
         Language::Java => java::extract(&mut cx, &captures),
     }
     cx.finish(&mut facts);
-    facts
+    (facts, None)
 }
 
 /// The tree-sitter grammars: TypeScript files ending in `.tsx` use the TSX grammar.
@@ -134,16 +152,43 @@ thread_local! {
     static PARSERS: RefCell<[Option<Parser>; 6]> = const { RefCell::new([None, None, None, None, None, None]) };
 }
 
-fn parse(grammar: Grammar, text: &str) -> Option<Tree> {
+/// The syntax tree of `text`; `Err` with the byte offset reached when the budget ran out.
+fn parse(grammar: Grammar, text: &str, budget: Budget) -> Result<Option<Tree>, usize> {
     PARSERS.with(|cell| {
-        let mut parsers = cell.try_borrow_mut().ok()?;
+        let Ok(mut parsers) = cell.try_borrow_mut() else {
+            return Ok(None);
+        };
         let slot = &mut parsers[grammar as usize];
         if slot.is_none() {
             let mut p = Parser::new();
-            p.set_language(&grammar.language()).ok()?;
+            if p.set_language(&grammar.language()).is_err() {
+                return Ok(None);
+            }
             *slot = Some(p);
         }
-        slot.as_mut()?.parse(text, None)
+        let Some(parser) = slot.as_mut() else {
+            return Ok(None);
+        };
+        let bytes = text.as_bytes();
+        let mut reached = 0;
+        let mut stop = |state: &tree_sitter::ParseState| {
+            reached = state.current_byte_offset();
+            budget.exceeded()
+        };
+        let tree = parser.parse_with_options(
+            &mut |offset, _| bytes.get(offset..).unwrap_or(&[]),
+            None,
+            Some(tree_sitter::ParseOptions::new().progress_callback(&mut stop)),
+        );
+        match tree {
+            Some(tree) => Ok(Some(tree)),
+            None if budget.exceeded() => {
+                // A cancelled parse leaves state behind; the next file starts afresh.
+                parser.reset();
+                Err(reached)
+            }
+            None => Ok(None),
+        }
     })
 }
 
@@ -159,12 +204,34 @@ impl<'t> Captures<'t> {
     }
 }
 
-fn run_query<'t>(query: &'static Query, root: Node<'t>, text: &str) -> Captures<'t> {
+/// The query's captures; with the byte offset reached when the budget ran out first.
+fn run_query<'t>(
+    query: &'static Query,
+    root: Node<'t>,
+    text: &str,
+    budget: Budget,
+) -> (Captures<'t>, Option<usize>) {
     let names = query.capture_names();
     let mut by_name: HashMap<&'static str, Vec<Node<'t>>> = HashMap::new();
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, root, text.as_bytes());
+    let mut reached = 0;
+    let mut stop = |state: &tree_sitter::QueryCursorState| {
+        reached = state.current_byte_offset();
+        budget.exceeded()
+    };
+    let mut matches = cursor.matches_with_options(
+        query,
+        root,
+        text.as_bytes(),
+        tree_sitter::QueryCursorOptions::new().progress_callback(&mut stop),
+    );
+    let mut meter = Meter::new(budget, 256);
+    let mut stopped = false;
     while let Some(m) = matches.next() {
+        if meter.over() {
+            stopped = true;
+            break;
+        }
         for c in m.captures {
             let name: &'static str = names[c.index as usize];
             if !name.starts_with('_') {
@@ -172,11 +239,13 @@ fn run_query<'t>(query: &'static Query, root: Node<'t>, text: &str) -> Captures<
             }
         }
     }
+    drop(matches);
+    let stopped_at = (stopped || budget.exceeded()).then_some(reached);
     for list in by_name.values_mut() {
         list.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
         list.dedup_by_key(|n| n.id());
     }
-    Captures { by_name }
+    (Captures { by_name }, stopped_at)
 }
 
 /// A lexical scope: a function, method, lambda or class (body), or the file.
