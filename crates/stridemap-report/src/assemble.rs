@@ -1,6 +1,7 @@
 //! Findings → threats: deduplicated, sorted, numbered, fingerprinted and redacted.
 
 use crate::suppress::Suppressions;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -169,8 +170,10 @@ pub fn assemble_with(
 
     // Findings are consumed as they become threats: their texts move instead of being copied,
     // which halves what a large repository holds at the peak.
-    let threats = findings
-        .into_iter()
+    // Built in parallel (evidence, redaction and elements are the report stage's bulk); the
+    // fingerprints of equal findings are told apart afterwards, in order.
+    let mut threats = findings
+        .into_par_iter()
         .enumerate()
         .map(|(i, (f, base_severity, severity_reason))| {
             let evidence: Vec<Evidence> = f
@@ -191,10 +194,7 @@ pub fn assemble_with(
                     ev
                 })
                 .collect();
-            let base = fingerprint(&f, &evidence[0]);
-            let n = seen_fingerprints.entry(base.clone()).or_default();
-            *n += 1;
-            let fingerprint = if *n == 1 { base } else { format!("{base}-{n}") };
+            let fingerprint = fingerprint(&f, &evidence[0]);
             let elements = stridemap_paths::threat_elements(
                 arch,
                 &f.resources,
@@ -224,7 +224,13 @@ pub fn assemble_with(
             }
         })
         .collect::<Vec<_>>();
-    let mut threats = threats;
+    for t in &mut threats {
+        let n = seen_fingerprints.entry(t.fingerprint.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            t.fingerprint = format!("{}-{n}", t.fingerprint);
+        }
+    }
     let mut baselined = None;
     if let Some(known) = options.baseline {
         let before = threats.len();
