@@ -66,7 +66,7 @@ fn is_list(object: &K8sObject) -> bool {
         && object.root.get("items").is_some_and(Node::is_seq)
 }
 
-fn as_object(file: FileId, doc_index: u32, root: &Node) -> Option<K8sObject> {
+pub fn as_object(file: FileId, doc_index: u32, root: &Node) -> Option<K8sObject> {
     let api_version = root.get("apiVersion")?.as_str()?;
     let kind = root.get("kind")?.as_str()?;
     let metadata = root.get("metadata");

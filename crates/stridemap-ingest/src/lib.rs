@@ -8,8 +8,11 @@ pub mod code;
 pub mod discover;
 pub mod dockerfile;
 pub mod documents;
+pub mod external;
+pub mod kustomize;
 pub mod nginx;
 pub mod properties;
+pub mod render;
 pub mod yaml;
 
 use rayon::prelude::*;
@@ -28,6 +31,7 @@ pub struct Options {
     /// Files larger than this are skipped with a diagnostic.
     pub max_file_size: u64,
     pub yaml: YamlLimits,
+    pub render: render::RenderOptions,
 }
 
 impl Default for Options {
@@ -36,6 +40,7 @@ impl Default for Options {
             walk: WalkOptions::default(),
             max_file_size: 8 * 1024 * 1024,
             yaml: YamlLimits::default(),
+            render: render::RenderOptions::default(),
         }
     }
 }
@@ -54,6 +59,8 @@ struct Parsed {
 pub fn ingest(root: &Path, options: &Options) -> Corpus {
     let mut diagnostics = Vec::new();
     let candidates = discover::discover(root, &options.walk, &mut diagnostics);
+    let mut rendered = render::Rendered::default();
+    render::kustomizations(root, &candidates, &options.render, &mut rendered);
     let results: Vec<(SourceFile, Parsed)> = candidates
         .par_iter()
         .enumerate()
@@ -61,9 +68,16 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
         .collect();
 
     let mut corpus = Corpus::default();
-    for (source, parsed) in results {
+    for ((source, parsed), candidate) in results.into_iter().zip(&candidates) {
         corpus.files.push(source);
-        corpus.objects.extend(parsed.contents.objects);
+        // A file a build read is reported through what the build deploys.
+        if rendered.consumed.is_empty()
+            || !rendered
+                .consumed
+                .contains(&candidate.path.canonicalize().unwrap_or_default())
+        {
+            corpus.objects.extend(parsed.contents.objects);
+        }
         corpus.compose.extend(parsed.contents.compose);
         corpus.other_yaml.extend(parsed.contents.other);
         corpus.dockerfiles.extend(parsed.dockerfile);
@@ -72,6 +86,22 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
         corpus.nginx.extend(parsed.nginx);
         diagnostics.extend(parsed.diagnostics);
     }
+    for generated in rendered.generated {
+        let id = FileId(corpus.files.len() as u32);
+        let contents = documents::classify(
+            id,
+            "",
+            generated
+                .documents
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| (i as u32, n))
+                .collect(),
+        );
+        corpus.objects.extend(contents.objects);
+        corpus.files.push(generated.source);
+    }
+    diagnostics.extend(rendered.diagnostics);
     diagnostics.sort();
     corpus.diagnostics = diagnostics;
     corpus.index_objects();
