@@ -9,6 +9,7 @@ pub mod discover;
 pub mod dockerfile;
 pub mod documents;
 pub mod external;
+pub mod helm;
 pub mod kustomize;
 pub mod nginx;
 pub mod properties;
@@ -61,6 +62,7 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
     let candidates = discover::discover(root, &options.walk, &mut diagnostics);
     let mut rendered = render::Rendered::default();
     render::kustomizations(root, &candidates, &options.render, &mut rendered);
+    render::charts(root, &candidates, &options.render, &mut rendered);
     let results: Vec<(SourceFile, Parsed)> = candidates
         .par_iter()
         .enumerate()

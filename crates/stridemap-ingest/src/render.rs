@@ -114,3 +114,92 @@ pub fn kustomizations(
         });
     }
 }
+
+/// Renders every chart (a directory with `Chart.yaml`) that is not a subchart of another.
+pub fn charts(root: &Path, candidates: &[Candidate], options: &RenderOptions, out: &mut Rendered) {
+    let dirs: Vec<(PathBuf, String)> = candidates
+        .iter()
+        .filter(|c| c.path.file_name().is_some_and(|n| n == "Chart.yaml"))
+        .filter_map(|c| Some((c.path.parent()?.to_path_buf(), c.rel.clone())))
+        .collect();
+    for (dir, rel) in &dirs {
+        // A subchart (`parent/charts/sub`) is rendered with its parent.
+        let is_subchart = dir
+            .parent()
+            .filter(|p| p.file_name().is_some_and(|n| n == "charts"))
+            .and_then(Path::parent)
+            .is_some_and(|parent| parent.join("Chart.yaml").is_file());
+        if is_subchart {
+            continue;
+        }
+        let chart_rel = rel
+            .strip_suffix("Chart.yaml")
+            .unwrap_or(rel)
+            .trim_end_matches('/');
+        let chart_rel = if chart_rel.is_empty() { "." } else { chart_rel }.to_string();
+        if options.disabled {
+            out.diagnostics.push(Diagnostic::new(
+                DiagnosticLevel::Info,
+                "helm-not-rendered",
+                rel.clone(),
+                "Helm chart not rendered (rendering is off); its templates are not scanned",
+            ));
+            continue;
+        }
+        if options.helm_binary {
+            let mut args: Vec<String> = vec!["template".into(), "release-name".into(), ".".into()];
+            for v in &options.helm_values {
+                args.push("--values".into());
+                args.push(canonical(v).to_string_lossy().into_owned());
+            }
+            for s in &options.helm_set {
+                args.push("--set".into());
+                args.push(s.clone());
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            match crate::external::run("helm", &args, dir, crate::external::TIMEOUT) {
+                Ok(text) => out
+                    .generated
+                    .push(crate::external::generated(chart_rel, text)),
+                Err(message) => out.diagnostics.push(Diagnostic::new(
+                    DiagnosticLevel::Error,
+                    "helm-render",
+                    rel.clone(),
+                    message,
+                )),
+            }
+            continue;
+        }
+        let mut warnings = Vec::new();
+        let mut failures = Vec::new();
+        match crate::helm::render(root, dir, options, &mut warnings, &mut failures) {
+            Ok(generated) => out.generated.push(generated),
+            Err(e) => out.diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticLevel::Error,
+                    "helm-render",
+                    e.file,
+                    format!("chart {chart_rel} not rendered: {}", e.message),
+                )
+                .at(e.loc.line, e.loc.column),
+            ),
+        }
+        for f in failures {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticLevel::Error,
+                    "helm-render",
+                    f.file,
+                    format!("chart {chart_rel}: template {}", f.message),
+                )
+                .at(f.loc.line, f.loc.column),
+            );
+        }
+        for w in warnings {
+            out.diagnostics.push(
+                Diagnostic::new(DiagnosticLevel::Warning, "helm-render", w.file, w.message)
+                    .at(w.loc.line, w.loc.column),
+            );
+        }
+    }
+}
