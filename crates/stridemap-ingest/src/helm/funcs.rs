@@ -42,7 +42,6 @@ pub const SUPPORTED: &[&str] = &[
     "toJson",
     "fromJson",
     "fromJsonArray",
-    "toToml",
     "lookup",
     // Sprig: defaults and logic
     "default",
@@ -94,7 +93,6 @@ pub const SUPPORTED: &[&str] = &[
     "b64enc",
     "b64dec",
     "sha256sum",
-    "sha1sum",
     "adler32sum",
     "randAlphaNum",
     "randAlpha",
@@ -578,8 +576,7 @@ pub fn call(name: &str, args: &[V]) -> R {
         "fail" => return Err(s(a0()?)),
         "toYaml" => V::Str(to_yaml(a0()?)),
         "toJson" | "mustToJson" => V::Str(to_json(a0()?)),
-        "toPrettyJson" => V::Str(to_json(a0()?)),
-        "toToml" => V::Str(to_json(a0()?)),
+        "toPrettyJson" => V::Str(to_pretty_json(a0()?, 0)),
         "fromYaml" => from_yaml(&s(a0()?)).unwrap_or_else(|e| V::Map(BTreeMap::from([("Error".into(), V::Str(e))]))),
         "fromYamlArray" => from_yaml(&s(a0()?)).map(|v| V::List(list(&v))).unwrap_or(V::List(vec![])),
         "fromJson" => from_yaml(&s(a0()?)).unwrap_or_else(|e| V::Map(BTreeMap::from([("Error".into(), V::Str(e))]))),
@@ -672,12 +669,21 @@ pub fn call(name: &str, args: &[V]) -> R {
         "b64enc" => V::Str(b64enc(&s(a0()?))),
         "b64dec" => V::Str(b64dec(&s(a0()?))),
         "sha256sum" => V::Str(sha2::Sha256::digest(s(a0()?).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()),
-        "sha1sum" | "adler32sum" => V::Str(sha2::Sha256::digest(s(a0()?).as_bytes()).iter().take(20).map(|b| format!("{b:02x}")).collect()),
+        "adler32sum" => {
+            let (mut a, mut b) = (1u32, 0u32);
+            for byte in s(a0()?).bytes() {
+                a = (a + byte as u32) % 65521;
+                b = (b + a) % 65521;
+            }
+            V::Str(((b << 16) | a).to_string())
+        }
         "randAlphaNum" | "randAlpha" | "randAscii" => V::Str("x".repeat(int(a0()?).max(0) as usize)),
         "randNumeric" => V::Str("0".repeat(int(a0()?).max(0) as usize)),
         "uuidv4" => V::str("00000000-0000-4000-8000-000000000000"),
         "now" => V::str("1970-01-01 00:00:00 +0000 UTC"),
-        "date" | "dateInZone" | "htmlDate" => V::str("1970-01-01"),
+        // The clock is fixed at the epoch; Go layouts are written out for it.
+        "date" | "dateInZone" => V::Str(epoch_layout(&s(a0()?))),
+        "htmlDate" => V::str("1970-01-01"),
         // Numbers
         "int" | "int64" | "atoi" => V::Int(int(a0()?)),
         "float64" => V::Float(float(a0()?)),
@@ -733,7 +739,7 @@ pub fn call(name: &str, args: &[V]) -> R {
             l.pop();
             V::List(l)
         }
-        "append" | "mustAppend" | "push" => {
+        "append" | "mustAppend" => {
             let mut l = list(a0()?);
             l.push(a1()?.clone());
             V::List(l)
@@ -1023,6 +1029,51 @@ pub fn to_yaml(v: &V) -> String {
     let mut out = String::new();
     write(v, 0, &mut out);
     out.strip_suffix('\n').unwrap_or(&out).to_string()
+}
+
+/// A Go time layout (`2006-01-02T15:04:05Z07:00`) written for the Unix epoch in UTC.
+fn epoch_layout(layout: &str) -> String {
+    let mut out = layout.to_string();
+    for (token, value) in [
+        ("2006", "1970"),
+        ("January", "January"),
+        ("Monday", "Thursday"),
+        ("Jan", "Jan"),
+        ("Mon", "Thu"),
+        ("Z07:00", "Z"),
+        ("-07:00", "+00:00"),
+        ("-0700", "+0000"),
+        ("MST", "UTC"),
+        ("15", "00"),
+        ("04", "00"),
+        ("05", "00"),
+        ("01", "01"),
+        ("02", "01"),
+        ("06", "70"),
+    ] {
+        out = out.replace(token, value);
+    }
+    out
+}
+
+/// `toPrettyJson`: Go's `json.MarshalIndent` with two spaces.
+pub fn to_pretty_json(v: &V, indent: usize) -> String {
+    let pad = "  ".repeat(indent + 1);
+    let close = "  ".repeat(indent);
+    match v {
+        V::List(l) if !l.is_empty() => format!(
+            "[\n{}\n{close}]",
+            l.iter().map(|x| format!("{pad}{}", to_pretty_json(x, indent + 1))).collect::<Vec<_>>().join(",\n")
+        ),
+        V::Map(m) if !m.is_empty() => format!(
+            "{{\n{}\n{close}}}",
+            m.iter()
+                .map(|(k, x)| format!("{pad}{}: {}", quote_json(k), to_pretty_json(x, indent + 1)))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        ),
+        other => to_json(other),
+    }
 }
 
 pub fn to_json(v: &V) -> String {

@@ -239,7 +239,7 @@ pub fn parse_set(values: &mut V, spec: &str) -> Result<(), String> {
         let (path, raw) = part
             .split_once('=')
             .ok_or_else(|| format!("--set {part:?}: expected key=value"))?;
-        let value = value::scalar(raw);
+        let value = value::typed(raw);
         let mut keys: Vec<(String, Option<usize>)> = Vec::new();
         for segment in path.split('.') {
             match segment.split_once('[') {
@@ -576,6 +576,18 @@ pub fn render(
         source: SourceFile::generated(rel(root, dir), text, origins),
         documents,
     })
+}
+
+/// Renders one template text with `dot` as its data (for tests and tools): the output and the
+/// template line of each of its lines.
+pub fn render_text(name: &str, src: &str, dot: &V) -> Result<exec::Output, String> {
+    let mut engine = exec::Engine::default();
+    engine
+        .add(name, src)
+        .map_err(|e| format!("{name}:{}: {}", e.pos.line, e.message))?;
+    engine
+        .render(name, dot)
+        .map_err(|e| format!("{name}:{}: {}", e.pos.line, e.message))
 }
 
 fn shift(node: &mut Node, lines: u32) {

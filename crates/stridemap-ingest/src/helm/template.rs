@@ -311,7 +311,7 @@ fn lex_action(s: &str, file: u32, line: u32) -> Result<(Vec<Tok>, usize, bool), 
                 let name = s[start + 1..i].to_string();
                 let attached = start > 0
                     && (bytes[start - 1].is_ascii_alphanumeric()
-                        || matches!(bytes[start - 1], b'_' | b')')
+                        || matches!(bytes[start - 1], b'_' | b')' | b'$')
                         || bytes[start - 1] >= 0x80);
                 toks.push(if c == '.' {
                     Tok::Field(name, attached)

@@ -120,8 +120,17 @@ impl V {
     }
 }
 
-/// An unquoted YAML scalar, typed.
+/// An unquoted YAML scalar, typed as Helm reads values: every number is a float64 (Helm
+/// converts values YAML to JSON before decoding it), so `1000000` prints as `1e+06`.
 pub fn scalar(text: &str) -> V {
+    match typed(text) {
+        V::Int(i) => V::Float(i as f64),
+        other => other,
+    }
+}
+
+/// An unquoted scalar typed as `--set` types it: integers stay integers.
+pub fn typed(text: &str) -> V {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => V::Nil,
         "true" | "True" | "TRUE" => V::Bool(true),
@@ -182,7 +191,8 @@ mod tests {
 
     #[test]
     fn scalars_are_typed() {
-        assert_eq!(scalar("3"), V::Int(3));
+        assert_eq!(scalar("3"), V::Float(3.0));
+        assert_eq!(typed("3"), V::Int(3));
         assert_eq!(scalar("1.5"), V::Float(1.5));
         assert_eq!(scalar("true"), V::Bool(true));
         assert_eq!(scalar("~"), V::Nil);
