@@ -82,13 +82,20 @@ fn every_supported_function_has_a_fixture() {
             })
         })
         .collect();
-    assert!(missing.is_empty(), "functions without a fixture: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "functions without a fixture: {missing:?}"
+    );
 }
 
 #[test]
 fn errors_name_the_line() {
-    let err = render_text("t", "a: 1\nb: {{ required \"b is required\" .Values.b }}\n", &dot())
-        .unwrap_err();
+    let err = render_text(
+        "t",
+        "a: 1\nb: {{ required \"b is required\" .Values.b }}\n",
+        &dot(),
+    )
+    .unwrap_err();
     assert_eq!(err, "t:2: b is required");
     let err = render_text("t", "x\n\n{{ .Values.missing.deeper }}", &dot()).unwrap_err();
     assert!(err.starts_with("t:3: nil pointer evaluating"), "{err}");

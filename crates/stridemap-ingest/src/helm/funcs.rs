@@ -1063,7 +1063,10 @@ pub fn to_pretty_json(v: &V, indent: usize) -> String {
     match v {
         V::List(l) if !l.is_empty() => format!(
             "[\n{}\n{close}]",
-            l.iter().map(|x| format!("{pad}{}", to_pretty_json(x, indent + 1))).collect::<Vec<_>>().join(",\n")
+            l.iter()
+                .map(|x| format!("{pad}{}", to_pretty_json(x, indent + 1)))
+                .collect::<Vec<_>>()
+                .join(",\n")
         ),
         V::Map(m) if !m.is_empty() => format!(
             "{{\n{}\n{close}}}",

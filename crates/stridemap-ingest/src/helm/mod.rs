@@ -239,7 +239,11 @@ pub fn parse_set(values: &mut V, spec: &str) -> Result<(), String> {
         let (path, raw) = part
             .split_once('=')
             .ok_or_else(|| format!("--set {part:?}: expected key=value"))?;
-        let value = value::typed(raw);
+        // As Helm's `--set`: booleans, null and integers are typed; everything else is a string.
+        let value = match value::typed(raw) {
+            V::Float(_) => V::str(raw),
+            other => other,
+        };
         let mut keys: Vec<(String, Option<usize>)> = Vec::new();
         for segment in path.split('.') {
             match segment.split_once('[') {
@@ -322,6 +326,7 @@ fn prepare(
     engine: &mut exec::Engine,
     paths: &mut Vec<String>,
     jobs: &mut Vec<Job>,
+    failures: &mut Vec<RenderError>,
 ) -> Result<(), RenderError> {
     let files = Rc::new(chart.files.clone());
     let chart_obj = chart_object(&chart.meta);
@@ -357,11 +362,14 @@ fn prepare(
     for (r, text) in &chart.templates {
         let name = format!("{}/{r}", chart.prefix);
         paths.push(rel(root, &chart.dir.join(r)));
-        engine.add(&name, text).map_err(|e| RenderError {
-            file: rel(root, &chart.dir.join(r)),
-            loc: Location::new(e.pos.line.max(1), 1),
-            message: format!("template syntax: {}", e.message),
-        })?;
+        if let Err(e) = engine.add(&name, text) {
+            failures.push(RenderError {
+                file: rel(root, &chart.dir.join(r)),
+                loc: Location::new(e.pos.line.max(1), 1),
+                message: format!("{name} not parsed: {}", e.message),
+            });
+            continue;
+        }
         let file_name = r.rsplit('/').next().unwrap_or(r);
         let renderable = !file_name.starts_with('_')
             && file_name != "NOTES.txt"
@@ -434,7 +442,7 @@ fn prepare(
                 }
             }
         }
-        prepare(sub, sub_values, root, engine, paths, jobs)?;
+        prepare(sub, sub_values, root, engine, paths, jobs, failures)?;
     }
     Ok(())
 }
@@ -497,7 +505,15 @@ pub fn render(
     let mut engine = exec::Engine::default();
     let mut paths = Vec::new();
     let mut jobs = Vec::new();
-    prepare(&chart, values, root, &mut engine, &mut paths, &mut jobs)?;
+    prepare(
+        &chart,
+        values,
+        root,
+        &mut engine,
+        &mut paths,
+        &mut jobs,
+        failures,
+    )?;
 
     let mut text = String::new();
     let mut origins = LineOrigins {
@@ -522,11 +538,10 @@ pub fn render(
         };
         let (docs, error) = parse_documents(&out.text, YamlLimits::default());
         if let Some(e) = error {
-            let at = out
-                .lines
-                .get((e.loc.line as usize).saturating_sub(1))
-                .copied()
-                .flatten();
+            // The error's line, or the last traced line before it (an error at the end of the
+            // output is reported past its last line).
+            let upto = (e.loc.line as usize).min(out.lines.len());
+            let at = out.lines[..upto].iter().rev().find_map(|p| *p);
             let file_index = engine
                 .files
                 .iter()
