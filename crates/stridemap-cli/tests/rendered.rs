@@ -157,3 +157,37 @@ fn overlay_findings_point_at_the_patch_that_set_the_value() {
         [("overlays/prod/privileged.yaml".to_string(), 11)]
     );
 }
+
+/// Copies a directory tree (fixtures are read-only in some checkouts).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_comment_in_a_template_suppresses_what_it_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("helm/chart-shop"), dir.path());
+    let template = dir.path().join("templates/deployment.yaml");
+    let text = std::fs::read_to_string(&template).unwrap().replace(
+        "            privileged: {{ .Values.privileged }}",
+        "            # stridemap:ignore[CTR-PRIVILEGED] debug agent, reviewed\n            privileged: {{ .Values.privileged }}",
+    );
+    std::fs::write(&template, text).unwrap();
+    let (report, _) = scan(dir.path(), &[]);
+    let rules: BTreeSet<&str> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains("CTR-PRIVILEGED"), "{rules:?}");
+    assert!(rules.contains("CTR-DANGEROUS-CAPABILITY"), "{rules:?}");
+}

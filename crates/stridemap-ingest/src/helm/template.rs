@@ -547,7 +547,8 @@ impl Parser {
             cmds.push(cmd);
             pos += used;
             match rest.get(pos) {
-                Some(Tok::Pipe) => pos += 1,
+                Some(Tok::Pipe) if pos + 1 < rest.len() => pos += 1,
+                Some(Tok::Pipe) => return Err(err(self.file, line, "missing command after |")),
                 None => {}
                 Some(t) => {
                     return Err(err(
@@ -647,4 +648,54 @@ fn matching_paren(toks: &[Tok], open: usize) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        for src in [
+            "{{",
+            "{{ .Values.x",
+            "{{ \"unterminated }}",
+            "{{ `raw }}",
+            "{{ 'ab' }}",
+            "{{ ( .x }}",
+            "{{ if }}{{ end }}",
+            "{{ end }}",
+            "{{ else }}",
+            "{{ define }}",
+            "{{/* unclosed comment }}",
+            "{{ .a | }}",
+            "{{ $x := }}",
+            "{{- -}}",
+            "text {{ range .x }} no end",
+        ] {
+            assert!(parse(src, 0).is_err(), "{src:?} parsed");
+        }
+        // Non-ASCII text in an action lexes on character boundaries (an unknown function is
+        // reported when the template runs).
+        for src in ["{{ é… ×÷ }}", "{{ \u{85}x }}", "{{ .a\u{a0} }}"] {
+            let _ = parse(src, 0);
+        }
+    }
+
+    #[test]
+    fn positions_follow_lines() {
+        let parsed = parse("a\n{{ .x }}\n\n{{ if .y }}\nb{{ end }}", 3).unwrap();
+        let Node::Action(p) = &parsed.root[1] else {
+            panic!()
+        };
+        assert_eq!(p.pos, Pos { file: 3, line: 2 });
+        let Node::If(p, body, _) = &parsed.root[3] else {
+            panic!()
+        };
+        assert_eq!(p.pos.line, 4);
+        let Node::Text(t, pos) = &body[0] else {
+            panic!()
+        };
+        assert_eq!((t.as_str(), pos.line), ("\nb", 4));
+    }
 }
