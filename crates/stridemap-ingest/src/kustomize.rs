@@ -89,6 +89,8 @@ pub struct Built {
     pub dirs: BTreeSet<PathBuf>,
     /// Whether the directory is a `kind: Component` (never deployed on its own).
     pub is_component: bool,
+    /// Fields the built-in builder does not apply (the build goes on without them).
+    pub skipped: Vec<BuildError>,
 }
 
 /// Builds the kustomization in `dir`; `root` is the scanned root that paths are reported under.
@@ -122,6 +124,19 @@ struct Builder {
     loaded: BTreeMap<PathBuf, Vec<Node>>,
     depth: usize,
 }
+
+/// Kustomization fields the built-in builder does not apply.
+const UNSUPPORTED: &[&str] = &[
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "replacements",
+    "vars",
+    "transformers",
+    "generators",
+    "validators",
+    "crds",
+    "openapi",
+];
 
 /// Kinds that have no namespace.
 const CLUSTER_SCOPED: &[&str] = &[
@@ -315,6 +330,17 @@ impl Builder {
             )?;
             objects.extend(own);
             objects = self.transform(&path, &doc, objects)?;
+        }
+        for key in UNSUPPORTED {
+            if let Some(entry) = k.key_node(key) {
+                let e = self.error_at(
+                    entry,
+                    format!(
+                        "`{key}` is not applied by the built-in builder (use --renderer kubectl)"
+                    ),
+                );
+                self.out.skipped.push(e);
+            }
         }
         objects.extend(self.generators(dir, k)?);
         let objects = self.transform(dir, k, objects)?;

@@ -107,6 +107,17 @@ pub fn kustomizations(
             }
             continue;
         }
+        for e in &built.skipped {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticLevel::Warning,
+                    "kustomize-build",
+                    e.file.clone(),
+                    e.message.clone(),
+                )
+                .at(e.loc.line, e.loc.column),
+            );
+        }
         out.consumed.extend(built.files);
         out.generated.push(Generated {
             source: SourceFile::generated(rel, built.text, built.origins),

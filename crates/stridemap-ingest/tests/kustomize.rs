@@ -178,3 +178,18 @@ fn a_broken_overlay_is_a_diagnostic_and_its_files_are_read_as_they_are() {
         ["Deployment/still-scanned"]
     );
 }
+
+#[test]
+fn fields_not_applied_are_warnings_and_the_rest_is_built() {
+    let corpus = scan("kustomize-unsupported");
+    assert_eq!(
+        deployed(&corpus)
+            .iter()
+            .map(|o| o.resource_id())
+            .collect::<Vec<_>>(),
+        ["ConfigMap/x"]
+    );
+    let d = &corpus.diagnostics[0];
+    assert_eq!((d.file.as_str(), d.line), ("kustomization.yaml", Some(3)));
+    assert!(d.message.contains("`replacements`"), "{}", d.message);
+}
