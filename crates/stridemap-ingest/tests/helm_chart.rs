@@ -59,6 +59,7 @@ fn chart_renders_with_subchart() {
     assert_eq!(
         ids(&corpus),
         [
+            "ConfigMap//release-name-shop-config",
             "Deployment//release-name-shop",
             "Service//release-name-shop",
             "ServiceAccount//release-name-shop",
@@ -66,6 +67,30 @@ fn chart_renders_with_subchart() {
         ]
     );
     assert!(corpus.diagnostics.is_empty(), "{:?}", corpus.diagnostics);
+    // `.Files.Get`, `.Files.Glob … AsConfig`, `.Capabilities`, `.Template.Name`, `lookup`.
+    let config = &corpus.objects[0];
+    let data = config.root.get("data").unwrap();
+    assert_eq!(
+        data.get("app.conf").and_then(Node::as_str),
+        Some("log_level = info\nworkers = 4\n")
+    );
+    assert_eq!(
+        data.get("db.env").and_then(Node::as_str),
+        Some("DB_POOL=10\n")
+    );
+    let annotations = config.root.path(&["metadata", "annotations"]).unwrap();
+    assert_eq!(
+        annotations.get("source").and_then(Node::as_str),
+        Some("shop/templates/configmap.yaml")
+    );
+    assert_eq!(
+        annotations.get("kube").and_then(Node::as_str),
+        Some("v1.29.0")
+    );
+    assert_eq!(
+        annotations.get("existing-secret").and_then(Node::as_str),
+        Some("absent")
+    );
     let generated = corpus.files.iter().find(|f| f.origins.is_some()).unwrap();
     assert_eq!(generated.path, ".");
     insta::assert_snapshot!("chart_shop_rendered", generated.text);
@@ -166,6 +191,7 @@ fn values_files_and_set_override_defaults() {
     assert_eq!(
         ids(&corpus),
         [
+            "ConfigMap//release-name-shop-config",
             "Deployment//release-name-shop",
             "Service//release-name-shop",
             "ServiceAccount//release-name-shop",
