@@ -117,3 +117,18 @@ fn recursion_is_bounded() {
     .unwrap_err();
     assert!(err.contains("nested"), "{err}");
 }
+
+#[test]
+fn runaway_templates_are_stopped() {
+    let err = render_text("t", "{{ range 1000000000 }}x{{ end }}", &dot()).unwrap_err();
+    assert!(err.contains("exceeds"), "{err}");
+    let err = render_text("t", "{{ repeat 100000000 \"abc\" }}", &dot()).unwrap_err();
+    assert!(err.contains("over 1 MiB"), "{err}");
+    let err = render_text(
+        "t",
+        "{{ range until 100000 }}{{ range until 100000 }}xxxxxxxxxx{{ end }}{{ end }}",
+        &dot(),
+    )
+    .unwrap_err();
+    assert!(err.contains("output exceeds"), "{err}");
+}

@@ -76,6 +76,10 @@ enum Flow {
 
 /// Bounds on recursion (a template that includes itself).
 const MAX_DEPTH: usize = 100;
+/// Bound on one template's output (a loop that never ends, or one that multiplies).
+const MAX_OUTPUT: usize = 8 * 1024 * 1024;
+/// Bound on the iterations of `range` over an integer.
+const MAX_RANGE: i64 = 100_000;
 
 struct State<'e> {
     engine: &'e Engine,
@@ -170,6 +174,16 @@ impl Engine {
 }
 
 impl<'e> State<'e> {
+    fn check_size(&self, pos: Pos) -> Result<(), ExecError> {
+        if self.out.text.len() > MAX_OUTPUT {
+            return Err(error(
+                pos,
+                format!("output exceeds {MAX_OUTPUT} bytes; rendering stopped"),
+            ));
+        }
+        Ok(())
+    }
+
     fn walk_list(&mut self, nodes: &[Node], dot: &V) -> Result<Flow, ExecError> {
         for n in nodes {
             match self.walk(n, dot)? {
@@ -182,11 +196,15 @@ impl<'e> State<'e> {
 
     fn walk(&mut self, node: &Node, dot: &V) -> Result<Flow, ExecError> {
         match node {
-            Node::Text(t, pos) => self.out.write(t, *pos, true),
+            Node::Text(t, pos) => {
+                self.out.write(t, *pos, true);
+                self.check_size(*pos)?;
+            }
             Node::Action(pipe) => {
                 let v = self.pipeline(pipe, dot)?;
                 if pipe.decl.is_empty() {
                     self.out.write(&v.to_go_string(), pipe.pos, false);
+                    self.check_size(pipe.pos)?;
                 }
             }
             Node::If(pipe, then, otherwise) => {
@@ -221,6 +239,12 @@ impl<'e> State<'e> {
                         .map(|(i, v)| (V::Int(i as i64), v))
                         .collect(),
                     V::Map(m) => m.into_iter().map(|(k, v)| (V::Str(k), v)).collect(),
+                    V::Int(n) if n > MAX_RANGE => {
+                        return Err(error(
+                            pipe.pos,
+                            format!("range over {n} exceeds {MAX_RANGE} iterations"),
+                        ))
+                    }
                     V::Int(n) => (0..n).map(|i| (V::Int(i), V::Int(i))).collect(),
                     V::Nil => Vec::new(),
                     other => {

@@ -634,7 +634,13 @@ pub fn call(name: &str, args: &[V]) -> R {
             let to = if to < 0 { t.len() } else { (to as usize).min(t.len()) };
             V::Str(t.get(from.min(to)..to).map(|c| c.iter().collect()).unwrap_or_default())
         }
-        "repeat" => V::Str(s(a1()?).repeat(int(a0()?).max(0) as usize)),
+        "repeat" => {
+            let (n, t) = (int(a0()?).max(0) as usize, s(a1()?));
+            if n.saturating_mul(t.len()) > 1024 * 1024 {
+                return Err(format!("repeat: {n} copies of {} bytes is over 1 MiB", t.len()));
+            }
+            V::Str(t.repeat(n))
+        }
         "nospace" => V::Str(s(a0()?).chars().filter(|c| !c.is_whitespace()).collect()),
         "cat" => V::Str(args.iter().filter(|a| !matches!(a, V::Nil)).map(s).collect::<Vec<_>>().join(" ")),
         "join" => V::Str(list(a1()?).iter().map(s).collect::<Vec<_>>().join(&s(a0()?))),
