@@ -1259,6 +1259,12 @@ fn add_labels(objects: &mut [Node], labels: &Node, selectors: bool, templates: b
                 merge_into(o, &["spec", "template", "metadata", "labels"], labels);
             }
         }
+        if selectors && kind == "PodDisruptionBudget" {
+            merge_into(o, &["spec", "selector", "matchLabels"], labels);
+        }
+        if selectors && kind == "NetworkPolicy" {
+            merge_into(o, &["spec", "podSelector", "matchLabels"], labels);
+        }
         if kind == "CronJob" && (templates || selectors) {
             merge_into(
                 o,

@@ -193,3 +193,36 @@ fn fields_not_applied_are_warnings_and_the_rest_is_built() {
     assert_eq!((d.file.as_str(), d.line), ("kustomization.yaml", Some(3)));
     assert!(d.message.contains("`replacements`"), "{}", d.message);
 }
+
+#[test]
+fn renderer_kubectl_without_kubectl_says_so() {
+    if std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok()
+    {
+        return; // kubectl is installed here.
+    }
+    let corpus = ingest(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kustomize"),
+        &Options {
+            render: stridemap_ingest::render::RenderOptions {
+                kubectl_binary: true,
+                ..Default::default()
+            },
+            ..Options::default()
+        },
+    );
+    let d = corpus
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "kustomize-build")
+        .expect("diagnostic");
+    assert_eq!(d.file, "overlays/prod/kustomization.yaml");
+    assert!(
+        d.message.contains("`kubectl` is not installed"),
+        "{}",
+        d.message
+    );
+}
