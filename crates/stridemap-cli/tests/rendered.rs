@@ -191,3 +191,27 @@ fn a_comment_in_a_template_suppresses_what_it_renders() {
     assert!(!rules.contains("CTR-PRIVILEGED"), "{rules:?}");
     assert!(rules.contains("CTR-DANGEROUS-CAPABILITY"), "{rules:?}");
 }
+
+#[test]
+fn cluster_dump_reports_each_workload_once() {
+    let (report, _) = scan(&fixture("dumps/get-all.yaml"), &[]);
+    let privileged: Vec<(String, String, u64)> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["rule"] == "CTR-PRIVILEGED")
+        .map(|t| {
+            let e = &t["evidence"][0];
+            (
+                t["affected_resources"][0].as_str().unwrap().to_string(),
+                e["file"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The ReplicaSet and Pod the Deployment created are in the dump too, but not reported.
+    assert_eq!(
+        privileged,
+        [("Deployment/web".to_string(), "get-all.yaml".to_string(), 33)]
+    );
+}
