@@ -275,3 +275,10 @@ fn rendering_off_reads_no_template() {
     assert!(corpus.objects.is_empty());
     assert_eq!(corpus.diagnostics[0].code, "helm-not-rendered");
 }
+
+#[test]
+fn global_values_exist_even_when_unset_and_a_chart_needs_no_values_file() {
+    let corpus = scan("chart-global", RenderOptions::default());
+    assert_eq!(ids(&corpus), ["ConfigMap//plain-config"]);
+    assert!(corpus.diagnostics.is_empty(), "{:?}", corpus.diagnostics);
+}

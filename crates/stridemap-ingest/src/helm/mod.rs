@@ -328,6 +328,15 @@ fn prepare(
     jobs: &mut Vec<Job>,
     failures: &mut Vec<RenderError>,
 ) -> Result<(), RenderError> {
+    // Every chart sees `.Values.global`, empty when nothing sets it (as in Helm).
+    let mut values = match values {
+        V::Map(m) => V::Map(m),
+        _ => V::Map(BTreeMap::new()),
+    };
+    if let V::Map(m) = &mut values {
+        m.entry("global".into())
+            .or_insert_with(|| V::Map(BTreeMap::new()));
+    }
     let files = Rc::new(chart.files.clone());
     let chart_obj = chart_object(&chart.meta);
     let caps = {
