@@ -215,3 +215,29 @@ fn cluster_dump_reports_each_workload_once() {
         [("Deployment/web".to_string(), "get-all.yaml".to_string(), 33)]
     );
 }
+
+#[test]
+fn a_comment_in_an_overlay_patch_suppresses_once_and_is_not_reported_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("kustomize"), dir.path());
+    let patch = dir.path().join("overlays/prod/privileged.yaml");
+    let text = std::fs::read_to_string(&patch).unwrap().replace(
+        "          privileged: true",
+        "          # stridemap:ignore[CTR-PRIVILEGED] node agent, reviewed\n          privileged: true",
+    );
+    std::fs::write(&patch, text).unwrap();
+    let (report, stderr) = scan(dir.path(), &["--report-unused-suppressions"]);
+    assert!(report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["rule"] != "CTR-PRIVILEGED"));
+    assert!(!stderr.contains("unused"), "{stderr}");
+    assert!(
+        !report["diagnostics"]
+            .to_string()
+            .contains("unused-suppression"),
+        "{}",
+        report["diagnostics"]
+    );
+}

@@ -70,14 +70,15 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
         .collect();
 
     let mut corpus = Corpus::default();
-    for ((source, parsed), candidate) in results.into_iter().zip(&candidates) {
-        corpus.files.push(source);
+    for ((mut source, parsed), candidate) in results.into_iter().zip(&candidates) {
         // A file a build read is reported through what the build deploys.
-        if rendered.consumed.is_empty()
-            || !rendered
+        let consumed = !rendered.consumed.is_empty()
+            && rendered
                 .consumed
-                .contains(&candidate.path.canonicalize().unwrap_or_default())
-        {
+                .contains(&candidate.path.canonicalize().unwrap_or_default());
+        source.superseded = consumed;
+        corpus.files.push(source);
+        if !consumed {
             corpus.objects.extend(parsed.contents.objects);
         }
         corpus.compose.extend(parsed.contents.compose);

@@ -44,6 +44,9 @@ pub struct SourceFile {
     /// For text stridemap generated (a rendered Helm chart, a built Kustomize overlay): the
     /// hand-written line each of its lines came from.
     pub origins: Option<Box<LineOrigins>>,
+    /// A hand-written file scanned as part of a generated one (a Kustomize base or patch): its
+    /// objects and comments are read there, not here.
+    pub superseded: bool,
     line_starts: Vec<usize>,
 }
 
@@ -74,6 +77,7 @@ impl SourceFile {
             kind,
             text,
             origins: None,
+            superseded: false,
             line_starts,
         }
     }
