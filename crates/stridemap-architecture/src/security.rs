@@ -5,7 +5,7 @@ use crate::nodes::string_map;
 use crate::Builder;
 use std::collections::{BTreeMap, BTreeSet};
 use stridemap_model::architecture::{Exposure, Role};
-use stridemap_model::mesh::{self, MtlsMode};
+use stridemap_model::mesh::{self, MtlsMode, PoliciesByNamespace};
 use stridemap_model::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,39 +136,16 @@ impl<'a> Builder<'a> {
         &self,
         node: usize,
         port: Option<u16>,
-        by_namespace: &(Vec<usize>, BTreeMap<&str, Vec<usize>>),
+        peer_authentications: &PoliciesByNamespace,
     ) -> MtlsMode {
         let n = &self.nodes[node];
-        let policies = self.objects("PeerAuthentication");
         mesh::mtls_in_force(
-            self.candidates_for(policies.len(), n.namespace.as_deref(), by_namespace)
-                .into_iter()
-                .map(|i| policies[i]),
+            peer_authentications.candidates(n.namespace.as_deref()),
             n.namespace.as_deref(),
             &n.labels,
             port,
         )
         .mode
-    }
-
-    /// Positions of the policies that can apply in `namespace`, in corpus order (which decides
-    /// between policies of equal rank): all of them for a node without a namespace.
-    fn candidates_for(
-        &self,
-        total: usize,
-        namespace: Option<&str>,
-        (anywhere, in_namespace): &(Vec<usize>, BTreeMap<&str, Vec<usize>>),
-    ) -> Vec<usize> {
-        let mut out: Vec<usize> = match namespace {
-            Some(ns) => anywhere
-                .iter()
-                .chain(in_namespace.get(ns).into_iter().flatten())
-                .copied()
-                .collect(),
-            None => (0..total).collect(),
-        };
-        out.sort_unstable();
-        out
     }
 
     /// The workload port behind a Service port of a node (`targetPort`), for port-level mTLS;
@@ -217,18 +194,11 @@ impl<'a> Builder<'a> {
     }
 
     /// An ALLOW AuthorizationPolicy that applies to the node and names its sources.
-    /// `by_namespace`: positions of the policies that can apply in a namespace (see
-    /// [`Self::authorization_candidates`]).
-    fn authorization_policy(
-        &self,
-        node: usize,
-        by_namespace: &(Vec<usize>, BTreeMap<&str, Vec<usize>>),
-    ) -> Option<String> {
+    fn authorization_policy(&self, node: usize, policies: &PoliciesByNamespace) -> Option<String> {
         let n = &self.nodes[node];
-        let policies = self.objects("AuthorizationPolicy");
-        self.candidates_for(policies.len(), n.namespace.as_deref(), by_namespace)
+        policies
+            .candidates(n.namespace.as_deref())
             .into_iter()
-            .map(|i| policies[i])
             .filter(|o| mesh::authorization_policy_applies(o, n.namespace.as_deref(), &n.labels))
             .find(|o| {
                 let has_sources = o
@@ -243,30 +213,15 @@ impl<'a> Builder<'a> {
             .map(|o| o.name.clone())
     }
 
-    /// Policies of a kind that can apply anywhere (no namespace, or the mesh root namespace)
-    /// and those of each namespace, by position, so that resolving a node's policy does not
-    /// read every policy of the repository.
-    fn namespace_candidates(&self, kind: &str) -> (Vec<usize>, BTreeMap<&'a str, Vec<usize>>) {
-        let mut anywhere = Vec::new();
-        let mut by_namespace: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
-        for (i, o) in self.objects(kind).iter().enumerate() {
-            match o.namespace.as_deref() {
-                Some(ns) if ns != mesh::ISTIO_ROOT_NAMESPACE => {
-                    by_namespace.entry(ns).or_default().push(i)
-                }
-                _ => anywhere.push(i),
-            }
-        }
-        (anywhere, by_namespace)
-    }
-
     fn flow_security(&mut self, meshes: &[Option<Mesh>]) {
         let (tls_off, tls_originated) = self.destination_tls();
         // Without any injection in the repository, sidecars may still be injected on the
         // cluster: a DestinationRule that originates TLS is then taken at its word.
         let mesh_unknown = meshes.iter().all(Option::is_none);
-        let candidates = self.namespace_candidates("AuthorizationPolicy");
-        let peer_authentications = self.namespace_candidates("PeerAuthentication");
+        let candidates =
+            PoliciesByNamespace::new(self.objects("AuthorizationPolicy").iter().copied());
+        let peer_authentications =
+            PoliciesByNamespace::new(self.objects("PeerAuthentication").iter().copied());
         let mut services_of: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
         for (s, service) in self.services.iter().enumerate() {
             for &t in &service.targets {

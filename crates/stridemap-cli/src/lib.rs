@@ -64,7 +64,14 @@ pub fn scan_configured(
     let mut clock = std::time::Instant::now();
     let mut lap = |name: &str| {
         if timings {
-            eprintln!("stridemap: {name}: {:.3}s", clock.elapsed().as_secs_f64());
+            eprintln!(
+                "stridemap: {name}: {:.3}s{}",
+                clock.elapsed().as_secs_f64(),
+                peak_memory().map_or(String::new(), |kb| format!(
+                    " (peak memory so far {} MiB)",
+                    kb / 1024
+                ))
+            );
         }
         clock = std::time::Instant::now();
     };
@@ -104,10 +111,18 @@ pub fn scan_configured(
             suppressions: Some(suppressions),
             report_unused_suppressions: controls.report_unused_suppressions,
             baseline: controls.baseline,
+            rules_run: Some(rules.iter().map(|r| r.meta().id).collect()),
         },
     );
     lap("report");
     Ok(report)
+}
+
+/// The process's peak resident memory in KiB, where the system tells it (Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Marks the entry points and crown jewels the configuration declares.
@@ -196,6 +211,21 @@ fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     let path = path.canonicalize().ok()?;
     let base = base.canonicalize().ok()?;
     path.strip_prefix(base).ok().map(Path::to_path_buf)
+}
+
+/// A configured scan and the fix plan made from it (`stridemap fix`): the policies and edits
+/// that close threats the scan found, each naming them.
+pub fn fix_plan(
+    root: &Path,
+    options: &Options,
+    config: &Config,
+) -> Result<(Report, stridemap_fix::Plan), String> {
+    let report = scan_configured(root, options, config, &Controls::default(), |_| {})?;
+    // The plan also reads a few facts of the files (Service ports, routes, existing mesh
+    // policies) that the report does not carry.
+    let corpus = stridemap_ingest::ingest(root, options);
+    let plan = stridemap_fix::plan(&stridemap_fix::FixInput::from_scan(&report, &corpus));
+    Ok((report, plan))
 }
 
 /// Only the architecture model of `root` (discover → parse → model), for diagrams.

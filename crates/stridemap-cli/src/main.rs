@@ -1,3 +1,5 @@
+mod checklist_cmd;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -7,6 +9,9 @@ use stridemap::config::{self, Config, FailOn};
 use stridemap_ingest::{Options, WalkOptions};
 use stridemap_model::Severity;
 use stridemap_report::rules_doc;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +44,10 @@ enum Command {
     /// Scan a repository (or one file) and report STRIDE threats.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Generate the policies and patches that close the threats found: least-privilege
+    /// NetworkPolicies and Istio policies from the discovered flows. Nothing in the project
+    /// changes unless --write is given.
+    Fix(FixArgs),
     /// Print the data-flow diagram of the discovered architecture.
     Graph {
         /// Directory or file to model.
@@ -91,6 +100,41 @@ enum Command {
     },
     /// Print the manual page (roff).
     Man,
+    /// Answer the security checklist (pod, network, RBAC, secrets, images, EKS/GKE/AKS):
+    /// pass, fail (with the threats) or unknown (with the reason), per system and namespace.
+    Checklist(checklist_cmd::ChecklistArgs),
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    /// Directory to scan and fix.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Write the generated files, `edits.patch` (changes to existing files) and `plan.json`
+    /// (the threats each change closes) to this directory; with `--format patch`, write
+    /// `stridemap-fix.patch` there.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// `files`: generated files in --out; `patch`: one unified diff of every change, relative
+    /// to PATH (standard output without --out).
+    #[arg(short, long, value_enum, default_value_t = FixFormat::Files)]
+    format: FixFormat,
+    /// Apply the changes to the project: create the generated files under PATH and edit
+    /// existing ones.
+    #[arg(long)]
+    write: bool,
+    /// Configuration file [default: the first stridemap.toml found from PATH upwards].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FixFormat {
+    Files,
+    Patch,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -323,6 +367,7 @@ fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Fix(args) => fix(args),
         Command::Graph {
             path,
             format,
@@ -392,6 +437,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cli_command(), "stridemap", &mut out);
             print_stdout(&String::from_utf8_lossy(&out))
         }
+        Command::Checklist(args) => checklist_cmd::run(args),
         Command::Man => {
             let mut out = Vec::new();
             match clap_mangen::Man::new(cli_command()).render(&mut out) {
@@ -403,6 +449,87 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn fix(args: FixArgs) -> ExitCode {
+    if !args.path.is_dir() {
+        eprintln!("stridemap: {}: not a directory", args.path.display());
+        return ExitCode::from(EXIT_SCAN_FAILED);
+    }
+    let config_file = match (&args.config, args.no_config) {
+        (Some(file), _) => Some(file.clone()),
+        (None, true) => None,
+        (None, false) => Config::find(&args.path),
+    };
+    let config = match config_file.as_deref().map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let options = stridemap::with_config_excludes(Options::default(), &config);
+    let (report, plan) = match stridemap::fix_plan(&args.path, &options, &config) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("stridemap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let fail = |e: String| {
+        eprintln!("stridemap: {e}");
+        ExitCode::from(EXIT_SCAN_FAILED)
+    };
+    match (args.format, &args.out) {
+        (FixFormat::Patch, None) => {
+            let printed = print_stdout(&plan.unified_diff());
+            if printed != ExitCode::SUCCESS {
+                return printed;
+            }
+        }
+        (FixFormat::Patch, Some(dir)) => {
+            let file = dir.join("stridemap-fix.patch");
+            if let Err(e) = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&file, plan.unified_diff()))
+            {
+                return fail(format!("cannot write {}: {e}", file.display()));
+            }
+        }
+        (FixFormat::Files, Some(dir)) => {
+            if let Err(e) = plan.write_out(dir) {
+                return fail(e);
+            }
+        }
+        (FixFormat::Files, None) => {}
+    }
+    if args.write {
+        if let Err(e) = plan.apply(&args.path) {
+            return fail(e);
+        }
+    }
+    let mut summary = format!(
+        "{} change(s) closing {} of {} threats; {} connection(s) allowed",
+        plan.changes.len(),
+        plan.claims.len(),
+        report.threats.len(),
+        plan.connections.len()
+    );
+    for c in &plan.changes {
+        summary.push_str(&format!("\n  {}: {}", c.path, c.summary));
+    }
+    for n in &plan.notes {
+        summary.push_str(&format!("\n  note: {n}"));
+    }
+    for h in &plan.hints {
+        summary.push_str(&format!("\n  to do: {h}"));
+    }
+    if args.write {
+        summary.push_str(&format!("\napplied to {}", args.path.display()));
+    } else if args.out.is_none() && args.format == FixFormat::Files {
+        summary.push_str("\nnothing written: give --out DIR, --format patch or --write");
+    }
+    eprintln!("stridemap: {summary}");
+    ExitCode::SUCCESS
 }
 
 fn init(dir: &std::path::Path, force: bool) -> ExitCode {

@@ -187,8 +187,7 @@ fn html_report_renders_and_filters_in_chromium() {
         .iter()
         .find(|t| t.severity == Severity::Critical)
         .expect("the example has critical threats")
-        .rule
-        .clone();
+        .rule;
     let driven = out.join("report-driven.html");
     std::fs::write(
         &driven,

@@ -83,6 +83,7 @@ pub fn kind_from_name(file_name: &str) -> Option<FileKind> {
         }
         "go" => FileKind::Source(Language::Go),
         "java" => FileKind::Source(Language::Java),
+        "tf" | "tfvars" => FileKind::Terraform,
         _ => return None,
     })
 }
@@ -292,5 +293,8 @@ mod tests {
             Some(FileKind::Source(Language::Go))
         );
         assert_eq!(kind_from_name("README.md"), None);
+        assert_eq!(kind_from_name("main.tf"), Some(FileKind::Terraform));
+        assert_eq!(kind_from_name("prod.tfvars"), Some(FileKind::Terraform));
+        assert_eq!(kind_from_name("terraform.tfstate"), None);
     }
 }

@@ -14,6 +14,7 @@ pub mod kustomize;
 pub mod nginx;
 pub mod properties;
 pub mod render;
+pub mod terraform;
 pub mod yaml;
 
 use rayon::prelude::*;
@@ -54,6 +55,7 @@ struct Parsed {
     properties: Option<stridemap_model::properties::PropertiesFile>,
     code: Option<CodeFacts>,
     nginx: Vec<stridemap_model::nginx::NginxConfig>,
+    terraform: Option<stridemap_model::terraform::TfFile>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -87,6 +89,7 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
         corpus.properties.extend(parsed.properties);
         corpus.code.extend(parsed.code);
         corpus.nginx.extend(parsed.nginx);
+        corpus.terraform.extend(parsed.terraform);
         diagnostics.extend(parsed.diagnostics);
     }
     for generated in rendered.generated {
@@ -107,6 +110,7 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
     diagnostics.extend(rendered.diagnostics);
     diagnostics.sort();
     corpus.diagnostics = diagnostics;
+    stridemap_model::terraform::resolve(&mut corpus.terraform);
     corpus.index_objects();
     corpus
 }
@@ -269,6 +273,12 @@ fn read_and_parse(id: FileId, c: &Candidate, options: &Options) -> (SourceFile, 
             parsed.properties = Some(p);
         }
         FileKind::Source(language) => parsed.code = Some(code::extract(id, language, &source)),
+        FileKind::Terraform => match terraform::parse(id, &source) {
+            Ok(tf) => parsed.terraform = Some(tf),
+            Err((loc, msg)) => parsed.diagnostics.push(
+                diag(DiagnosticLevel::Error, "terraform-syntax", msg).at(loc.line, loc.column),
+            ),
+        },
     }
     (source, parsed)
 }

@@ -216,11 +216,27 @@ pub struct ArchitectureGraph {
     pub boundaries: Vec<TrustBoundary>,
     /// Node id → graph index (looked up constantly, never iterated: a hash map).
     index: rustc_hash::FxHashMap<String, NodeIndex>,
-    /// Resource id (`Kind/name`) → ids of the nodes it belongs to.
-    resource_index: BTreeMap<String, Vec<String>>,
-    /// (resource id, file a node was read from) → node ids, to tell apart nodes that share a
+    /// Resource id (`Kind/name`) → its number in the resource indexes.
+    resource_numbers: rustc_hash::FxHashMap<String, u32>,
+    /// File path → its number in `resource_file_index`.
+    file_numbers: rustc_hash::FxHashMap<String, u32>,
+    /// Resource number → the nodes it belongs to.
+    resource_index: Vec<Vec<NodeIndex>>,
+    /// (resource, file a node was read from) → nodes, to tell apart nodes that share a
     /// resource id (`Deployment/postgres` in every namespace).
-    resource_file_index: BTreeMap<(String, String), Vec<String>>,
+    resource_file_index: rustc_hash::FxHashMap<(u32, u32), Vec<NodeIndex>>,
+    /// Node name → graph indexes (names repeat across namespaces).
+    name_index: rustc_hash::FxHashMap<String, Vec<NodeIndex>>,
+}
+
+/// The number of `key` in `numbers`, given the next free one when new.
+fn intern(numbers: &mut rustc_hash::FxHashMap<String, u32>, key: &str) -> u32 {
+    if let Some(&n) = numbers.get(key) {
+        return n;
+    }
+    let n = numbers.len() as u32;
+    numbers.insert(key.to_string(), n);
+    n
 }
 
 impl ArchitectureGraph {
@@ -228,42 +244,72 @@ impl ArchitectureGraph {
         if let Some(&i) = self.index.get(&node.id) {
             return i;
         }
+        let mut files: Vec<u32> = node
+            .sources
+            .iter()
+            .map(|s| intern(&mut self.file_numbers, &s.file))
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        let resources: Vec<u32> = node
+            .resources
+            .iter()
+            .map(|r| intern(&mut self.resource_numbers, r))
+            .collect();
         let id = node.id.clone();
+        let name = node.name.clone();
+        let i = self.graph.add_node(node);
         // Node ids are unique (checked above), so a node is pushed at most once per key.
-        for r in &node.resources {
-            self.resource_index
-                .entry(r.clone())
-                .or_default()
-                .push(id.clone());
-            let mut files: Vec<&str> = node.sources.iter().map(|s| s.file.as_str()).collect();
-            files.sort_unstable();
-            files.dedup();
-            for f in files {
-                self.resource_file_index
-                    .entry((r.clone(), f.to_string()))
-                    .or_default()
-                    .push(id.clone());
+        for r in resources {
+            if self.resource_index.len() <= r as usize {
+                self.resource_index.resize_with(r as usize + 1, Vec::new);
+            }
+            self.resource_index[r as usize].push(i);
+            for &f in &files {
+                self.resource_file_index.entry((r, f)).or_default().push(i);
             }
         }
-        let i = self.graph.add_node(node);
         self.index.insert(id, i);
+        self.name_index.entry(name).or_default().push(i);
         i
     }
 
-    /// The nodes a resource belongs to that were read from `file`.
-    pub fn nodes_of_resource_in(&self, resource: &str, file: &str) -> &[String] {
-        self.resource_file_index
-            .get(&(resource.to_string(), file.to_string()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    /// The nodes of a name, in the order they were added.
+    pub fn nodes_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a ArchNode> + 'a {
+        self.name_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.graph[i])
     }
 
-    /// The nodes a resource (`Deployment/orders`, `ComposeService/db`) belongs to.
-    pub fn nodes_of_resource(&self, resource: &str) -> &[String] {
-        self.resource_index
+    /// The ids of the nodes a resource belongs to that were read from `file`.
+    pub fn nodes_of_resource_in<'a>(
+        &'a self,
+        resource: &str,
+        file: &str,
+    ) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        let key = self
+            .resource_numbers
             .get(resource)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .zip(self.file_numbers.get(file));
+        key.and_then(|(&r, &f)| self.resource_file_index.get(&(r, f)))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(move |&i| self.graph[i].id.as_str())
+    }
+
+    /// The ids of the nodes a resource (`Deployment/orders`, `ComposeService/db`) belongs to,
+    /// in the order they were added.
+    pub fn nodes_of_resource<'a>(
+        &'a self,
+        resource: &str,
+    ) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
+        self.resource_numbers
+            .get(resource)
+            .map_or(&[][..], |&r| self.resource_index[r as usize].as_slice())
+            .iter()
+            .map(move |&i| self.graph[i].id.as_str())
     }
 
     pub fn node_index(&self, id: &str) -> Option<NodeIndex> {

@@ -23,6 +23,8 @@ pub enum FileKind {
     /// NGINX configuration (`nginx.conf`, `*.conf` that parse as NGINX).
     Nginx,
     Source(Language),
+    /// Terraform configuration (`.tf`) or variable definitions (`.tfvars`).
+    Terraform,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -138,21 +140,43 @@ pub struct Corpus {
     pub other_yaml: Vec<YamlDocument>,
     pub code: Vec<CodeFacts>,
     pub nginx: Vec<crate::nginx::NginxConfig>,
+    /// Terraform files, with variables and locals resolved where they are literals.
+    pub terraform: Vec<crate::terraform::TfFile>,
     pub diagnostics: Vec<Diagnostic>,
     /// Positions in `objects` by kind; built by [`Corpus::index_objects`].
     kind_index: std::collections::BTreeMap<String, Vec<usize>>,
     /// Positions in `objects` by (kind, name); built by [`Corpus::index_objects`].
     name_index: std::collections::BTreeMap<(String, String), Vec<usize>>,
+    /// Positions in `dockerfiles` by file path; built by [`Corpus::index_objects`].
+    dockerfile_index: rustc_hash::FxHashMap<String, usize>,
+    /// Positions in `compose` by the directory of their file; built by [`Corpus::index_objects`].
+    compose_dir_index: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
 
 /// Longest evidence snippet kept, in characters.
 const SNIPPET_MAX: usize = 200;
 
 impl Corpus {
-    /// Indexes `objects` by kind; call once after the objects are collected.
+    /// Indexes `objects` by kind and name, Dockerfiles by path and Compose files by directory;
+    /// call once after the documents are collected.
     pub fn index_objects(&mut self) {
         self.kind_index.clear();
         self.name_index.clear();
+        self.dockerfile_index.clear();
+        self.compose_dir_index.clear();
+        for (i, df) in self.dockerfiles.iter().enumerate() {
+            let path = self.files[df.file.0 as usize].path.clone();
+            // The first of several documents of one path wins, as a scan in order would.
+            self.dockerfile_index.entry(path).or_insert(i);
+        }
+        for (i, c) in self.compose.iter().enumerate() {
+            let path = &self.files[c.file.0 as usize].path;
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            self.compose_dir_index
+                .entry(dir.to_string())
+                .or_default()
+                .push(i);
+        }
         for (i, o) in self.objects.iter().enumerate() {
             self.kind_index.entry(o.kind.clone()).or_default().push(i);
             self.name_index
@@ -187,6 +211,23 @@ impl Corpus {
                 .flatten()
                 .map(move |&i| &self.objects[i])
         })
+    }
+
+    /// The Dockerfile read from `path` (relative to the scan root).
+    pub fn dockerfile_at(&self, path: &str) -> Option<&Dockerfile> {
+        self.dockerfile_index
+            .get(path)
+            .map(|&i| &self.dockerfiles[i])
+    }
+
+    /// The Compose files of a directory (relative to the scan root, `""` for the root), in
+    /// corpus order.
+    pub fn compose_in_dir<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a ComposeFile> + 'a {
+        self.compose_dir_index
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.compose[i])
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {

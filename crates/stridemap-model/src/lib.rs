@@ -5,6 +5,7 @@
 //! the threats the rules report and the JSON report contract.
 
 pub mod architecture;
+pub mod checklist;
 pub mod code;
 pub mod compose;
 pub mod corpus;
@@ -18,6 +19,7 @@ pub mod nginx;
 pub mod properties;
 pub mod report;
 pub mod rule;
+pub mod terraform;
 pub mod yaml;
 
 pub use corpus::{Corpus, FileId, SourceFile};

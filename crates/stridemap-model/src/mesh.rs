@@ -243,6 +243,54 @@ pub fn mtls_in_force<'a>(
     }
 }
 
+/// Istio policies of one kind by namespace, so that the ones that can apply to a workload are
+/// found without reading every policy of the repository (one policy per namespace makes that
+/// read quadratic).
+#[derive(Debug, Default)]
+pub struct PoliciesByNamespace<'a> {
+    all: Vec<&'a K8sObject>,
+    /// Positions of the policies without a namespace or in the mesh root namespace.
+    anywhere: Vec<usize>,
+    in_namespace: rustc_hash::FxHashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> PoliciesByNamespace<'a> {
+    pub fn new(policies: impl IntoIterator<Item = &'a K8sObject>) -> Self {
+        let mut index = PoliciesByNamespace::default();
+        for (i, o) in policies.into_iter().enumerate() {
+            match o.namespace.as_deref() {
+                Some(ns) if ns != ISTIO_ROOT_NAMESPACE => {
+                    index.in_namespace.entry(ns).or_default().push(i)
+                }
+                _ => index.anywhere.push(i),
+            }
+            index.all.push(o);
+        }
+        index
+    }
+
+    /// Every policy, in the order given.
+    pub fn all(&self) -> &[&'a K8sObject] {
+        &self.all
+    }
+
+    /// The policies that can apply in `namespace`, in the order given (which decides between
+    /// candidates of equal rank): all of them for a workload without a namespace.
+    pub fn candidates(&self, namespace: Option<&str>) -> Vec<&'a K8sObject> {
+        let Some(ns) = namespace else {
+            return self.all.clone();
+        };
+        let mut positions: Vec<usize> = self
+            .anywhere
+            .iter()
+            .chain(self.in_namespace.get(ns).into_iter().flatten())
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        positions.into_iter().map(|i| self.all[i]).collect()
+    }
+}
+
 /// `spec.action` of an AuthorizationPolicy, upper-cased; `ALLOW` when absent.
 pub fn authorization_action(o: &K8sObject) -> String {
     o.root

@@ -21,6 +21,9 @@ pub struct Report {
     /// reason given; they are in neither `threats` nor `attack_paths`.
     pub suppressed: Vec<SuppressedThreat>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The security checklist answered from the threats: pass, fail or unknown per item, for
+    /// the system and per namespace.
+    pub checklist: crate::checklist::Checklist,
 }
 
 /// A finding left out of the report on purpose, and why.
@@ -108,7 +111,8 @@ pub struct ElementModel {
 pub struct Threat {
     pub id: String,
     pub category: Stride,
-    pub title: String,
+    /// The rule's title unless the finding words its own: shared, not copied, in the common case.
+    pub title: std::borrow::Cow<'static, str>,
     pub description: String,
     /// Severity in context (exposure, credentials held); see `base_severity` and
     /// `severity_reason`.
@@ -120,14 +124,14 @@ pub struct Threat {
     pub affected_components: Vec<String>,
     /// The rule's text, shared by all its threats rather than copied into each.
     pub attack_scenario: &'static str,
-    pub infrastructure_type: String,
+    pub infrastructure_type: &'static str,
     pub affected_resources: Vec<String>,
     pub vulnerability_types: Vec<String>,
     /// The rule's text, shared by all its threats.
     pub mitigation: &'static str,
-    pub rule: String,
+    pub rule: &'static str,
     pub group: Group,
-    pub group_name: String,
+    pub group_name: &'static str,
     pub evidence: Vec<Evidence>,
     pub fingerprint: String,
     /// Ids of the architecture nodes and flows the threat concerns.

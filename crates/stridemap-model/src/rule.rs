@@ -213,6 +213,7 @@ pub enum InfraType {
     Istio,
     Code,
     Cicd,
+    Terraform,
 }
 
 impl InfraType {
@@ -226,6 +227,7 @@ impl InfraType {
             InfraType::Istio => "istio",
             InfraType::Code => "code",
             InfraType::Cicd => "cicd",
+            InfraType::Terraform => "terraform",
         }
     }
 }
@@ -248,6 +250,9 @@ pub struct RuleMeta {
     pub mitigation: &'static str,
     /// The rule's documentation (markdown), taken from its doc comment.
     pub doc: &'static str,
+    /// Ids of the security-checklist items (`crate::checklist::ITEMS`) the rule answers: any
+    /// of its threats makes them fail.
+    pub checklist: &'static [&'static str],
 }
 
 impl RuleMeta {

@@ -35,6 +35,9 @@ enum Foothold {
     Control(String),
     /// Posing as a service towards its callees.
     Impersonate(String),
+    /// The cloud account, as the identity of the nodes (through the instance metadata
+    /// endpoint).
+    CloudAccount,
 }
 
 impl Foothold {
@@ -54,6 +57,7 @@ impl Foothold {
             Foothold::Image(s) => format!("image:{s}"),
             Foothold::Control(s) => format!("service:{s}"),
             Foothold::Impersonate(s) => format!("impersonate:{s}"),
+            Foothold::CloudAccount => "cloud-account".into(),
         }
     }
 
@@ -73,6 +77,7 @@ impl Foothold {
             Foothold::Image(s) => format!("{s}'s image"),
             Foothold::Control(s) => format!("control of {s}"),
             Foothold::Impersonate(s) => format!("{s}'s identity"),
+            Foothold::CloudAccount => "the cloud account (node credentials)".into(),
         }
     }
 }
@@ -168,6 +173,9 @@ const PIPELINE_COMPROMISE: &[&str] = &[
     "CICD-MUTABLE-CI-IMAGE",
 ];
 
+/// Pods that can ask the instance metadata endpoint for the node's cloud credentials.
+const METADATA: &[&str] = &["CLOUD-METADATA-REACHABLE"];
+
 /// Every rule id the attack graph reads, for the test that keeps them in step with the registry.
 pub(crate) const ATTACK_RULES: &[&[&str]] = &[
     EXPOSURE,
@@ -185,6 +193,7 @@ pub(crate) const ATTACK_RULES: &[&[&str]] = &[
     NO_VERIFICATION,
     UNSIGNED,
     PIPELINE_COMPROMISE,
+    METADATA,
 ];
 
 struct Edge<'a> {
@@ -449,6 +458,14 @@ impl<'a> Graph<'a> {
                         description: format!("escapes from {s}'s container to the node"),
                     });
                 }
+                let metadata = self.index.on(s, METADATA);
+                if !metadata.is_empty() {
+                    out.push(Edge {
+                        to: Foothold::CloudAccount,
+                        threats: metadata,
+                        description: format!("asks the instance metadata endpoint (169.254.169.254) from {s}'s pod for the node's cloud credentials"),
+                    });
+                }
                 let creds = self.index.on(s, CREDENTIALS);
                 if !creds.is_empty() {
                     out.push(Edge { to: Foothold::Credentials(s.clone()), threats: creds, description: format!("reads the credentials {s} keeps in its environment, command line or image") });
@@ -592,6 +609,7 @@ impl<'a> Graph<'a> {
                 }
             }
             Foothold::Host
+            | Foothold::CloudAccount
             | Foothold::ClusterAdmin
             | Foothold::DataStore(_)
             | Foothold::Control(_) => {}
@@ -616,7 +634,9 @@ fn target_severity(
         {
             Severity::Critical
         }
-        Foothold::ClusterAdmin | Foothold::Host | Foothold::Secrets => Severity::Critical,
+        Foothold::ClusterAdmin | Foothold::Host | Foothold::Secrets | Foothold::CloudAccount => {
+            Severity::Critical
+        }
         Foothold::DataStore(_) => Severity::Critical,
         Foothold::Control(_) => Severity::High,
         // Code of the attacker's choosing running in production is the goal of a supply-chain

@@ -32,16 +32,16 @@ fn lower(s: Severity) -> Severity {
 }
 
 impl<'a> Context<'a> {
-    /// `secret_findings`: (affected resources, affected components, file) of every secrets
+    /// `secret_findings`: (affected resources, affected components, evidence files) of every secrets
     /// finding.
     pub fn new(
         arch: &'a ArchitectureGraph,
-        secret_findings: &[(&[String], &[String], &str)],
+        secret_findings: &[(&[String], &[String], Vec<&str>)],
     ) -> Self {
         let mut credentialed = BTreeSet::new();
-        for (resources, components, file) in secret_findings {
+        for (resources, components, files) in secret_findings {
             credentialed.extend(
-                resource_nodes(arch, resources, file)
+                resource_nodes(arch, resources, files)
                     .into_iter()
                     .map(str::to_string),
             );
@@ -69,13 +69,13 @@ impl<'a> Context<'a> {
         &self,
         group: Group,
         resources: &[String],
-        file: &str,
+        files: &[&str],
         base: Severity,
     ) -> (Severity, Option<String>) {
         if !matches!(group, Group::ContainerSecurity | Group::SidecarInit) {
             return (base, None);
         }
-        let nodes = resource_nodes(self.arch, resources, file);
+        let nodes = resource_nodes(self.arch, resources, files);
         let mut best: Option<(Severity, String)> = None;
         for id in nodes {
             let Some(n) = self.arch.node(id) else {

@@ -7,24 +7,49 @@ use stridemap_model::Threat;
 
 /// The nodes of a finding's resources. `Deployment/api` or `ComposeService/postgres` can name
 /// one node per namespace or Compose file: when a resource names several, the ones defined in
-/// `file` (where the finding is) are meant, unless none is.
+/// `files` (where the finding's evidence is) are meant; failing that, the ones in a namespace of
+/// the finding's other nodes; only when neither tells them apart, all of them.
 pub fn resource_nodes<'g>(
     arch: &'g ArchitectureGraph,
     resources: &[String],
-    file: &str,
+    files: &[&str],
 ) -> BTreeSet<&'g str> {
     let mut out = BTreeSet::new();
+    let mut unresolved = Vec::new();
     for r in resources {
         let candidates = arch.nodes_of_resource(r);
-        let here = if candidates.len() > 1 {
-            arch.nodes_of_resource_in(r, file)
+        if candidates.len() <= 1 {
+            out.extend(candidates);
+            continue;
+        }
+        let before = out.len();
+        for file in files {
+            out.extend(arch.nodes_of_resource_in(r, file));
+        }
+        if out.len() == before {
+            unresolved.push(candidates);
+        }
+    }
+    if unresolved.is_empty() {
+        return out;
+    }
+    let namespaces: BTreeSet<&str> = out
+        .iter()
+        .filter_map(|id| arch.node(id)?.namespace.as_deref())
+        .collect();
+    for candidates in unresolved {
+        let in_namespace: Vec<&str> = candidates
+            .clone()
+            .filter(|id| {
+                arch.node(id)
+                    .and_then(|n| n.namespace.as_deref())
+                    .is_some_and(|ns| namespaces.contains(ns))
+            })
+            .collect();
+        if in_namespace.is_empty() {
+            out.extend(candidates);
         } else {
-            &[]
-        };
-        if here.is_empty() {
-            out.extend(candidates.iter().map(String::as_str));
-        } else {
-            out.extend(here.iter().map(String::as_str));
+            out.extend(in_namespace);
         }
     }
     out
@@ -36,9 +61,9 @@ fn threat_nodes(
     arch: &ArchitectureGraph,
     resources: &[String],
     components: &[String],
-    file: &str,
+    files: &[&str],
 ) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = resource_nodes(arch, resources, file)
+    let mut out: BTreeSet<String> = resource_nodes(arch, resources, files)
         .into_iter()
         .map(str::to_string)
         .collect();
@@ -56,9 +81,9 @@ pub fn threat_elements(
     arch: &ArchitectureGraph,
     resources: &[String],
     components: &[String],
-    file: &str,
+    files: &[&str],
 ) -> Vec<String> {
-    let nodes = threat_nodes(arch, resources, components, file);
+    let nodes = threat_nodes(arch, resources, components, files);
     let mut out: Vec<String> = nodes.iter().cloned().collect();
     // A threat naming both ends of a flow concerns the flow.
     for from in components.iter().filter(|c| nodes.contains(*c)) {
@@ -89,11 +114,11 @@ impl<'a> ThreatIndex<'a> {
             for e in &t.elements {
                 by_element.entry(e.as_str()).or_default().push(t);
                 by_element_rule
-                    .entry((e.as_str(), t.rule.as_str()))
+                    .entry((e.as_str(), t.rule))
                     .or_default()
                     .push(t);
             }
-            by_rule.entry(t.rule.as_str()).or_default().push(t);
+            by_rule.entry(t.rule).or_default().push(t);
         }
         ThreatIndex {
             by_element,

@@ -90,7 +90,6 @@ fn assert_steps_enabled_by(report: &Report, entry: &str, target: &str, expected_
                     .find(|t| t.id == *id)
                     .expect("threat exists")
                     .rule
-                    .as_str()
             })
             .collect();
         for r in *rules {
@@ -239,5 +238,59 @@ fn supply_chain_through_a_mutable_tag_without_signature_verification() {
             None,
             "path still there after: {what}"
         );
+    }
+}
+
+#[test]
+fn exposed_workload_to_the_cloud_account_through_the_metadata_endpoint() {
+    let base = scan("cloud-metadata", &[]);
+    let expected = vec!["internet", "container:storefront", "cloud-account"];
+    assert_eq!(
+        route(&base, "internet", "cloud-account"),
+        Some(expected.iter().map(|s| s.to_string()).collect())
+    );
+    assert_steps_enabled_by(
+        &base,
+        "internet",
+        "cloud-account",
+        &[&["GW-LOADBALANCER-PUBLIC"], &["CLOUD-METADATA-REACHABLE"]],
+    );
+    let path = base
+        .attack_paths
+        .iter()
+        .find(|p| p.target == "cloud-account")
+        .unwrap();
+    assert_eq!(path.severity, stridemap_model::Severity::Critical);
+
+    let fixes: &[(&str, &[(&str, &str, &str)])] = &[
+        (
+            "an egress policy blocks the metadata endpoint",
+            &[(
+                "app.yaml",
+                "",
+                "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: egress, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n    - to:\n        - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}\n",
+            )],
+        ),
+        (
+            "the nodes require IMDSv2 with a hop limit of 1",
+            &[(
+                "cluster.tf",
+                "  subnet_ids    = [\"subnet-0a1\", \"subnet-0b2\"]\n}",
+                "  subnet_ids    = [\"subnet-0a1\", \"subnet-0b2\"]\n  launch_template {\n    id      = aws_launch_template.nodes.id\n    version = \"$Latest\"\n  }\n}\n\nresource \"aws_launch_template\" \"nodes\" {\n  metadata_options {\n    http_tokens                 = \"required\"\n    http_put_response_hop_limit = 1\n  }\n}",
+            )],
+        ),
+    ];
+    for (what, edits) in fixes {
+        let fixed = scan("cloud-metadata", edits);
+        assert_eq!(
+            route(&fixed, "internet", "cloud-account"),
+            None,
+            "path still there after: {what}"
+        );
+        // The exposure itself is still there: only the step to the cloud is gone.
+        assert!(fixed
+            .threats
+            .iter()
+            .any(|t| t.rule == "GW-LOADBALANCER-PUBLIC"));
     }
 }

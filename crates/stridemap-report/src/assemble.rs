@@ -2,6 +2,7 @@
 
 use crate::suppress::Suppressions;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use stridemap_model::architecture::ArchitectureGraph;
 use stridemap_model::report::{Summary, SuppressedThreat, ToolInfo};
@@ -34,6 +35,8 @@ pub struct AssembleOptions<'a> {
     pub report_unused_suppressions: bool,
     /// Fingerprints of known threats (`--baseline`): only the others are reported.
     pub baseline: Option<&'a BTreeSet<String>>,
+    /// Ids of the rules that ran, for the checklist (`None`: every registered rule).
+    pub rules_run: Option<BTreeSet<&'static str>>,
 }
 
 /// The report of `findings`, with nothing suppressed and no baseline.
@@ -81,11 +84,16 @@ pub fn assemble_with(
     suppressed.sort();
     suppressed.dedup();
     // Severity in context: exposure and credentials of the services a finding concerns.
-    let file_of = |f: &Finding| corpus.file(f.locations[0].0).path.as_str();
-    let secret_findings: Vec<(&[String], &[String], &str)> = findings
+    let secret_findings: Vec<(&[String], &[String], Vec<&str>)> = findings
         .iter()
         .filter(|f| f.rule.group == Group::SecretsManagement)
-        .map(|f| (f.resources.as_slice(), f.components.as_slice(), file_of(f)))
+        .map(|f| {
+            (
+                f.resources.as_slice(),
+                f.components.as_slice(),
+                evidence_files(corpus, f),
+            )
+        })
         .collect();
     let context = stridemap_paths::Context::new(arch, &secret_findings);
     let contextual: Vec<(Severity, Option<String>)> = findings
@@ -94,7 +102,12 @@ pub fn assemble_with(
             if f.severity_configured {
                 (f.severity, Some("severity set by the configuration".into()))
             } else {
-                context.adjust(f.rule.group, &f.resources, file_of(f), f.severity)
+                context.adjust(
+                    f.rule.group,
+                    &f.resources,
+                    &evidence_files(corpus, f),
+                    f.severity,
+                )
             }
         })
         .collect();
@@ -154,8 +167,10 @@ pub fn assemble_with(
     let mut seen_fingerprints: BTreeMap<String, usize> = BTreeMap::new();
     let width = findings.len().to_string().len().max(3);
 
+    // Findings are consumed as they become threats: their texts move instead of being copied,
+    // which halves what a large repository holds at the peak.
     let threats = findings
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, (f, base_severity, severity_reason))| {
             let evidence: Vec<Evidence> = f
@@ -176,35 +191,36 @@ pub fn assemble_with(
                     ev
                 })
                 .collect();
-            let base = fingerprint(f, &evidence[0]);
+            let base = fingerprint(&f, &evidence[0]);
             let n = seen_fingerprints.entry(base.clone()).or_default();
             *n += 1;
             let fingerprint = if *n == 1 { base } else { format!("{base}-{n}") };
+            let elements = stridemap_paths::threat_elements(
+                arch,
+                &f.resources,
+                &f.components,
+                &evidence_files(corpus, &f),
+            );
             Threat {
                 id: format!("THREAT-{:0width$}", i + 1),
                 category: f.rule.stride,
-                title: f.title.clone().unwrap_or_else(|| f.rule.title.to_string()),
+                title: f.title.map_or(Cow::Borrowed(f.rule.title), Cow::Owned),
                 description: redact(&everywhere.redact(&f.description), &f.secrets),
                 severity: f.severity,
-                base_severity: *base_severity,
-                severity_reason: severity_reason.clone(),
-                affected_components: f.components.clone(),
+                base_severity,
+                severity_reason,
+                affected_components: f.components,
                 attack_scenario: f.rule.attack_scenario,
-                infrastructure_type: f.infra.as_str().to_string(),
-                affected_resources: f.resources.clone(),
+                infrastructure_type: f.infra.as_str(),
+                affected_resources: f.resources,
                 vulnerability_types: f.rule.cwe_ids(),
                 mitigation: f.rule.mitigation,
-                rule: f.rule.id.to_string(),
+                rule: f.rule.id,
                 group: f.rule.group,
-                group_name: f.rule.group.title().to_string(),
+                group_name: f.rule.group.title(),
                 evidence,
                 fingerprint,
-                elements: stridemap_paths::threat_elements(
-                    arch,
-                    &f.resources,
-                    &f.components,
-                    &corpus.file(f.locations[0].0).path,
-                ),
+                elements,
             }
         })
         .collect::<Vec<_>>();
@@ -230,6 +246,12 @@ pub fn assemble_with(
         }
         diagnostics.sort();
     }
+    let checklist = {
+        let rules_run = options.rules_run.as_ref();
+        stridemap_rules::checklist::evaluate(corpus, arch, &threats, &|id| {
+            rules_run.is_none_or(|r| r.contains(id))
+        })
+    };
     let mut summary = Summary::of(&threats);
     summary.suppressed = suppressed.len();
     summary.baselined = baselined;
@@ -247,6 +269,7 @@ pub fn assemble_with(
         elements,
         suppressed,
         diagnostics,
+        checklist,
     }
 }
 
@@ -345,5 +368,15 @@ fn fingerprint(f: &Finding, primary: &Evidence) -> String {
         .iter()
         .take(12)
         .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The distinct files of a finding's evidence.
+fn evidence_files<'c>(corpus: &'c Corpus, f: &Finding) -> Vec<&'c str> {
+    let mut ids: Vec<FileId> = f.locations.iter().map(|(file, _)| *file).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .map(|id| corpus.file(id).path.as_str())
         .collect()
 }

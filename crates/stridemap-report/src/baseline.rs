@@ -30,7 +30,7 @@ pub fn write(report: &Report) -> String {
         .iter()
         .map(|t| BaselineEntry {
             fingerprint: t.fingerprint.clone(),
-            rule: t.rule.clone(),
+            rule: t.rule.to_string(),
             file: t
                 .evidence
                 .first()

@@ -350,7 +350,7 @@ fn threat_row<'a>(
     out.push_str(" · ");
     push_escaped(out, &t.group_name);
     out.push_str("</dd>\n");
-    let rule_text = per_rule.entry(t.rule.as_str()).or_insert_with(|| {
+    let rule_text = per_rule.entry(t.rule).or_insert_with(|| {
         let mut text = String::from("<dt>Attack scenario</dt><dd>");
         push_escaped(&mut text, &t.attack_scenario);
         text.push_str("</dd>\n<dt>Mitigation</dt><dd>");
@@ -420,7 +420,7 @@ fn threats(report: &Report, out: &mut String) {
     let rules: Vec<(String, String)> = report
         .threats
         .iter()
-        .map(|t| t.rule.as_str())
+        .map(|t| t.rule)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .map(|r| (r.to_string(), r.to_string()))
@@ -476,6 +476,7 @@ pub fn render(report: &Report) -> String {
     architecture(&drawn, &mut out);
     attack_paths(report, &mut out);
     elements(report, &mut out);
+    crate::checklist::html(&report.checklist, &mut out);
     threats(report, &mut out);
     diagnostics(report, &mut out);
     let _ = write!(

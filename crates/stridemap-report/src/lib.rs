@@ -4,6 +4,7 @@
 
 mod assemble;
 pub mod baseline;
+pub mod checklist;
 mod diagram;
 mod formats;
 pub mod graph;

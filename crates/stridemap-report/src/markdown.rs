@@ -245,6 +245,7 @@ pub fn render(report: &Report) -> String {
     out.push_str(&diagram(report));
     out.push_str(&attack_paths(report));
     out.push_str(&elements(report));
+    out.push_str(&crate::checklist::markdown(&report.checklist));
     threats(report, &mut out);
     if !report.diagnostics.is_empty() {
         out.push_str("\n## Diagnostics\n\n");

@@ -33,6 +33,7 @@ pub fn rules_json(rules: &[&dyn Rule]) -> String {
                 "cwe": m.cwe_ids(),
                 "infrastructure_types": m.infra,
                 "equivalents": m.equivalents,
+                "checklist": m.checklist,
                 "summary": m.summary(),
             })
         })
@@ -99,6 +100,18 @@ fn metadata_lines(m: &RuleMeta) -> Vec<(&'static str, String)> {
             or_none(m.equivalents.iter().map(|e| format!("`{e}`")).collect()),
         ),
     ]
+    .into_iter()
+    .chain((!m.checklist.is_empty()).then(|| {
+        (
+            "Checklist items",
+            m.checklist
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    }))
+    .collect()
 }
 
 /// `stridemap explain ID`.

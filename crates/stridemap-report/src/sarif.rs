@@ -300,7 +300,7 @@ fn descriptor(m: &'static RuleMeta) -> Descriptor {
 }
 
 fn result(t: &Threat, rule_index: usize) -> SarifResult<'_> {
-    let mut message = t.title.clone();
+    let mut message = t.title.to_string();
     if !t.description.is_empty() {
         message.push_str(": ");
         message.push_str(&t.description);
@@ -382,11 +382,7 @@ fn notifications(report: &Report) -> Vec<Notification<'_>> {
 /// The report as a SARIF 2.1.0 log with one run.
 pub fn render(report: &Report) -> String {
     // Rules in id order, each once, indexed for the results' `ruleIndex`.
-    let used: BTreeMap<&str, ()> = report
-        .threats
-        .iter()
-        .map(|t| (t.rule.as_str(), ()))
-        .collect();
+    let used: BTreeMap<&str, ()> = report.threats.iter().map(|t| (t.rule, ())).collect();
     let metas: Vec<&'static RuleMeta> = used
         .keys()
         .filter_map(|id| stridemap_rules::find_rule(id).map(|r| r.meta()))
@@ -395,7 +391,7 @@ pub fn render(report: &Report) -> String {
     let results = report
         .threats
         .iter()
-        .filter_map(|t| index.get(t.rule.as_str()).map(|&i| result(t, i)))
+        .filter_map(|t| index.get(t.rule).map(|&i| result(t, i)))
         .collect();
     let log = Log {
         schema: SCHEMA_URI,

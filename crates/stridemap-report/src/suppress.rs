@@ -49,6 +49,8 @@ fn comment_marker(kind: FileKind) -> Option<&'static str> {
         | FileKind::Dockerfile
         | FileKind::Properties
         | FileKind::Nginx
+        // Terraform also takes `//`; `#` is its usual comment.
+        | FileKind::Terraform
         | FileKind::Source(Language::Python) => Some("#"),
         FileKind::Source(Language::JavaScript | Language::TypeScript)
         | FileKind::Source(Language::Go | Language::Java) => Some("//"),

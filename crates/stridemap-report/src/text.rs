@@ -204,6 +204,7 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut out = architecture(report, &paint);
     out.push_str(&attack_paths(report, &paint));
     out.push_str(&elements(report, &paint));
+    out.push_str(&crate::checklist::text(&report.checklist, color, false));
     for severity in Severity::ALL {
         let threats: Vec<_> = report
             .threats

@@ -45,7 +45,7 @@ fn example_sarif_is_valid_and_github_shaped() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), report.threats.len(), "one result per threat");
-    let used: BTreeSet<&str> = report.threats.iter().map(|t| t.rule.as_str()).collect();
+    let used: BTreeSet<&str> = report.threats.iter().map(|t| t.rule).collect();
     let described: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(
         described,
@@ -78,9 +78,9 @@ fn example_sarif_is_valid_and_github_shaped() {
         assert!(!rule["fullDescription"]["text"].as_str().unwrap().is_empty());
     }
     for (result, threat) in results.iter().zip(&report.threats) {
-        assert_eq!(result["ruleId"], threat.rule.as_str());
+        assert_eq!(result["ruleId"], threat.rule);
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(rules[index]["id"], threat.rule.as_str());
+        assert_eq!(rules[index]["id"], threat.rule);
         assert_eq!(
             result["partialFingerprints"]["stridemapFingerprint/v1"],
             threat.fingerprint.as_str()

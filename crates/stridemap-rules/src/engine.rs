@@ -4,6 +4,7 @@ use crate::{Finding, Rule, Sink};
 use rayon::prelude::*;
 use std::sync::OnceLock;
 use stridemap_model::architecture::ArchitectureGraph;
+use stridemap_model::mesh::PoliciesByNamespace;
 use stridemap_model::Corpus;
 
 /// What the user told the rules about their system (from `stridemap.toml`).
@@ -41,6 +42,11 @@ pub struct Context<'a> {
     pub(crate) config_map_keys: OnceLock<crate::rules::gateway::util::ConfigMapKeys<'a>>,
     /// Routes and authenticated routes per source directory, asked per backend.
     pub(crate) code_routes_by_dir: OnceLock<crate::rules::gateway::util::RoutesByDir<'a>>,
+    /// Istio PeerAuthentications and AuthorizationPolicies by namespace, asked per workload.
+    peer_authentications: OnceLock<PoliciesByNamespace<'a>>,
+    authorization_policies: OnceLock<PoliciesByNamespace<'a>>,
+    /// Paths of the Dockerfiles that Compose services build.
+    pub(crate) compose_built_dockerfiles: OnceLock<std::collections::BTreeSet<String>>,
     pub settings: &'a Settings,
 }
 
@@ -57,8 +63,25 @@ impl<'a> Context<'a> {
             rbac_bindings: OnceLock::new(),
             config_map_keys: OnceLock::new(),
             code_routes_by_dir: OnceLock::new(),
+            peer_authentications: OnceLock::new(),
+            authorization_policies: OnceLock::new(),
+            compose_built_dockerfiles: OnceLock::new(),
             settings: &NO_SETTINGS,
         }
+    }
+
+    /// The scan's PeerAuthentications, to resolve the one in force for a workload.
+    pub fn peer_authentications(&self) -> &PoliciesByNamespace<'a> {
+        self.peer_authentications.get_or_init(|| {
+            PoliciesByNamespace::new(self.corpus.objects_of(&["PeerAuthentication"]))
+        })
+    }
+
+    /// The scan's AuthorizationPolicies, to find those that apply to a workload.
+    pub fn authorization_policies(&self) -> &PoliciesByNamespace<'a> {
+        self.authorization_policies.get_or_init(|| {
+            PoliciesByNamespace::new(self.corpus.objects_of(&["AuthorizationPolicy"]))
+        })
     }
 }
 

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod macros;
+pub mod checklist;
 mod engine;
 mod finding;
 pub mod helpers;

@@ -16,6 +16,8 @@
 ///         equivalents: ["CKV_K8S_16"],
 ///         attack_scenario: "...",
 ///         mitigation: "...",
+///         // Optional: the security-checklist items the rule answers (`stridemap_model::checklist`).
+///         checklist: ["pod.no-privileged"],
 ///     }
 /// }
 /// ```
@@ -32,7 +34,8 @@ macro_rules! declare_rule {
             infra: [$($infra:ident),* $(,)?],
             equivalents: [$($eq:literal),* $(,)?],
             attack_scenario: $scenario:literal,
-            mitigation: $mitigation:literal $(,)?
+            mitigation: $mitigation:literal,
+            $(checklist: [$($item:literal),* $(,)?] $(,)?)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -52,6 +55,7 @@ macro_rules! declare_rule {
                     attack_scenario: $scenario,
                     mitigation: $mitigation,
                     doc: concat!($($doc, "\n"),*),
+                    checklist: &[$($($item),*)?],
                 };
                 &META
             }

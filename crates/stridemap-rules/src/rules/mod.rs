@@ -3,6 +3,7 @@
 
 pub mod broker;
 pub mod cicd;
+pub mod cloud;
 pub mod code;
 pub mod container;
 pub mod controlplane;
@@ -41,6 +42,7 @@ static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {
         broker::RULES,
         resilience::RULES,
         code::RULES,
+        cloud::RULES,
     ]
     .concat()
 });

@@ -235,8 +235,7 @@ impl Check for AdminUiExposed {
             };
             let brokers: Vec<&str> = cx
                 .arch
-                .flows()
-                .filter(|f| f.from == n.id)
+                .flows_from(&n.id)
                 .filter_map(|f| cx.arch.node(&f.to))
                 .filter(|b| b.role == stridemap_model::architecture::Role::Broker)
                 .map(|b| b.name.as_str())

@@ -1418,8 +1418,7 @@ pub fn entry_points<'a>(
     node: &ArchNode,
 ) -> Vec<(&'a ArchNode, &'a stridemap_model::architecture::Flow)> {
     cx.arch
-        .flows()
-        .filter(|f| f.to == node.id)
+        .flows_into(&node.id)
         .filter_map(|f| {
             let e = cx.arch.node(&f.from)?;
             (e.role == Role::EntryPoint

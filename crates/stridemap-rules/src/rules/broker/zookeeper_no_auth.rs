@@ -140,8 +140,8 @@ impl Check for ZookeeperNoAuth {
                 .node
                 .map(|n| {
                     cx.arch
-                        .flows()
-                        .filter(|f| f.from == n.id && f.protocol == "zookeeper")
+                        .flows_from(&n.id)
+                        .filter(|f| f.protocol == "zookeeper")
                         .filter_map(|f| cx.arch.node(&f.to))
                         .filter(|z| !z.external)
                         .collect()

@@ -68,6 +68,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker with a leaked registry credential overwrites an image tag the cluster deploys; with no admission control checking signatures or allowed registries, the next pod start runs the attacker's image with the service's credentials.",
         mitigation: "Deploy an admission controller (Kyverno `verifyImages`, sigstore policy-controller, Connaisseur, Gatekeeper with Ratify) that admits only images signed by your CI from your registries, by digest.",
+        checklist: ["images.signatures-verified"],
     }
 }
 

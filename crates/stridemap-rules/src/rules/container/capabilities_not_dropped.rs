@@ -40,6 +40,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_37", "kics:268ca686-7fb7-4ae9-b129-955a2a89064e", "kics:ce76b7d0-9e77-464d-b86f-c5c48e03e22d"],
         attack_scenario: "An attacker with code execution in the container uses default capabilities such as NET_RAW or DAC_OVERRIDE to spoof traffic to neighbouring pods or tamper with files it should not own.",
         mitigation: "Add `capabilities: {drop: [\"ALL\"]}` to every container's securityContext (Compose: `cap_drop: [ALL]`) and add back only what is needed.",
+        checklist: ["pod.security-context"],
     }
 }
 

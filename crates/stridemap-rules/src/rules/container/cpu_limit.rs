@@ -43,6 +43,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker drives the service into CPU-heavy work; its pods starve the other workloads on the same nodes, whose requests time out and fail across the call chain.",
         mitigation: "Set `resources.limits.cpu` on every container (Compose: `deploy.resources.limits.cpus`), with a namespace LimitRange as a default.",
+        checklist: ["pod.resource-limits"],
     }
 }
 

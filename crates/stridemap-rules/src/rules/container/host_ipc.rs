@@ -40,6 +40,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker in the container attaches to the node's shared memory segments and reads or alters data other processes exchange through them.",
         mitigation: "Remove `hostIPC: true` (Compose: `ipc: host`).",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 

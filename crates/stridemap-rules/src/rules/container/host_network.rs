@@ -47,6 +47,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who compromises the container sniffs the node's traffic and calls node-local services such as the kubelet or the cloud metadata endpoint, bypassing every NetworkPolicy.",
         mitigation: "Remove `hostNetwork: true` (Compose: `network_mode: host`) and publish ports through a Service or port mapping.",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 

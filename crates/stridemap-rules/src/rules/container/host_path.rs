@@ -44,6 +44,7 @@ declare_rule! {
         equivalents: ["kics:aa8f7a35-9923-4cad-bd61-a19b7f6aac91", "kube-linter:writable-host-mount"],
         attack_scenario: "An attacker who compromises the container writes into the mounted host directory, planting a file that a node process or another pod later trusts, or reads data left there by other workloads.",
         mitigation: "Replace hostPath volumes with emptyDir or PersistentVolumeClaims; where a host path is unavoidable, mount it read-only and restrict it with admission policy.",
+        checklist: ["pod.no-host-path"],
     }
 }
 

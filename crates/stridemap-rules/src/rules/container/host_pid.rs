@@ -40,6 +40,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker in the container lists every process on the node, reads other workloads' environment variables from /proc, and with enough privileges enters the host's namespaces through PID 1.",
         mitigation: "Remove `hostPID: true` (Compose: `pid: host`).",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 

@@ -46,6 +46,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker sends requests that make the service allocate memory without bound; the node runs out of memory and the kernel kills or the kubelet evicts other services' pods on it.",
         mitigation: "Set `resources.limits.memory` on every container (Compose: `deploy.resources.limits.memory`), and a namespace LimitRange as a default.",
+        checklist: ["pod.resource-limits"],
     }
 }
 

@@ -51,6 +51,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker running as an unprivileged user inside the container executes a setuid binary to become root in the container, then uses root-only interfaces to attack the kernel or the node.",
         mitigation: "Set `securityContext.allowPrivilegeEscalation: false` on every container (Compose: `security_opt: [\"no-new-privileges:true\"]`).",
+        checklist: ["pod.security-context"],
     }
 }
 

@@ -52,6 +52,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who gets code execution in the container (a vulnerable dependency, an injected command) mounts the node's disk or loads a kernel module, escapes to the host and from there reads every pod's secrets on the node.",
         mitigation: "Remove `privileged: true`; run with `allowPrivilegeEscalation: false`, drop all capabilities and add back only the specific one the workload needs.",
+        checklist: ["pod.no-privileged"],
     }
 }
 

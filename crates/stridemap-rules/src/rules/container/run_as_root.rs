@@ -43,6 +43,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_23", "kics:cf34805e-3872-4c08-bf92-6ff7bb0cfadb", "kube-linter:run-as-non-root"],
         attack_scenario: "An attacker exploits the application and lands as root in the container: they can modify its files, install tooling and use root-only kernel interfaces to attempt an escape to the node.",
         mitigation: "Set `runAsNonRoot: true` and a non-zero `runAsUser` in the pod or container securityContext, and build images with a non-root USER.",
+        checklist: ["pod.non-root"],
     }
 }
 

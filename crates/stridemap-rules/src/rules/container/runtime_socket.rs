@@ -51,6 +51,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who compromises the container calls the runtime API through the socket, starts a privileged container with the host filesystem mounted and takes over the node.",
         mitigation: "Remove the socket mount; use rootless BuildKit, Kaniko or a remote build service, and block runtime sockets with admission policy.",
+        checklist: ["pod.no-host-path"],
     }
 }
 

@@ -50,6 +50,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker with code execution in the container calls a rarely used system call with a known kernel vulnerability and escapes to the node, which the default seccomp profile would have blocked.",
         mitigation: "Set `securityContext.seccompProfile.type: RuntimeDefault` at pod level (or a Localhost profile); in Compose, remove `seccomp:unconfined`.",
+        checklist: ["pod.security-context"],
     }
 }
 

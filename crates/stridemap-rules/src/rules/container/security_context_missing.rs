@@ -43,6 +43,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_30", "kics:a97a340a-0063-418e-b3a1-3028941d0995"],
         attack_scenario: "An attacker who exploits the application inherits every permissive default at once: default capabilities, a writable filesystem and setuid escalation, which together make an escape to the node far easier.",
         mitigation: "Give every container a securityContext with runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation: false and capabilities.drop [ALL].",
+        checklist: ["pod.security-context"],
     }
 }
 

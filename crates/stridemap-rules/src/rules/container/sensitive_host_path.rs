@@ -49,6 +49,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who compromises the container reads the kubelet's credentials or other pods' tokens from the mounted node directory, or writes to /etc or the root filesystem to gain root on the node.",
         mitigation: "Remove mounts of node system directories; deliver configuration with ConfigMaps, Secrets or projected volumes.",
+        checklist: ["pod.no-host-path"],
     }
 }
 

@@ -38,6 +38,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_22", "kics:a9c2f49d-0671-4fc9-9ece-f4e261e128d0", "kube-linter:no-read-only-root-fs"],
         attack_scenario: "An attacker who exploits the service writes a backdoor or modified script into the container filesystem, which the application then executes and which survives until the pod is replaced.",
         mitigation: "Set `securityContext.readOnlyRootFilesystem: true` and mount `emptyDir` volumes where the application must write.",
+        checklist: ["pod.read-only-root"],
     }
 }
 

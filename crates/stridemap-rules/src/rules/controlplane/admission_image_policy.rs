@@ -40,6 +40,7 @@ declare_rule! {
         equivalents: ["kics:14abda69-8e91-4acb-9931-76e2bee90284"],
         attack_scenario: "An attacker with deploy rights runs an image from their own registry, or a tampered re-push of a trusted tag; nothing at admission checks where the image comes from or whether it is signed.",
         mitigation: "Enable `ImagePolicyWebhook` (or an equivalent policy engine) that only admits images from trusted registries with valid signatures.",
+        checklist: ["images.signatures-verified"],
     }
 }
 

@@ -39,6 +39,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_104", "kics:cbd2db69-0b21-4c14-8a40-7710a50571a9"],
         attack_scenario: "An attacker who obtains an etcd backup from an object-storage bucket decodes every Secret in it offline, cloud keys and database passwords included, without ever touching the API server.",
         mitigation: "Start kube-apiserver with `--encryption-provider-config` pointing at an EncryptionConfiguration that encrypts secrets with kms, aescbc or secretbox.",
+        checklist: ["secrets.encrypted-at-rest"],
     }
 }
 

@@ -55,6 +55,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "The team believes Secrets are encrypted because keys are configured, but identity is listed first; an attacker with an etcd snapshot reads every recently written Secret in plain text.",
         mitigation: "List an encrypting provider (kms, secretbox, aescbc) first for `secrets` and move `identity` to the end.",
+        checklist: ["secrets.encrypted-at-rest"],
     }
 }
 

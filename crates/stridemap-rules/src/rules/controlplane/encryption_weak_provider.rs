@@ -54,6 +54,7 @@ declare_rule! {
         equivalents: ["kics:10efce34-5af6-4d83-b414-9e096d5a06a9"],
         attack_scenario: "A cluster writes Secrets for years under one never-rotated aesgcm key; an attacker holding an etcd backup exploits repeated nonces to recover plaintext of some Secrets.",
         mitigation: "Encrypt Secrets with a `kms` provider (or `secretbox`/`aescbc`) and rotate keys.",
+        checklist: ["secrets.encrypted-at-rest"],
     }
 }
 

@@ -1198,8 +1198,7 @@ pub fn service_node<'a>(cx: &'a Context, s: &ComposeService) -> Option<&'a ArchN
 /// Flows into a node from services (not from entry points).
 pub fn clients<'a>(cx: &'a Context, node: &ArchNode) -> Vec<&'a Flow> {
     cx.arch
-        .flows()
-        .filter(|f| f.to == node.id)
+        .flows_into(&node.id)
         .filter(|f| {
             cx.arch
                 .node(&f.from)
@@ -1211,8 +1210,7 @@ pub fn clients<'a>(cx: &'a Context, node: &ArchNode) -> Vec<&'a Flow> {
 /// Flows into a node from entry points reachable from outside.
 pub fn entry_flows<'a>(cx: &'a Context, node: &ArchNode) -> Vec<&'a Flow> {
     cx.arch
-        .flows()
-        .filter(|f| f.to == node.id)
+        .flows_into(&node.id)
         .filter(|f| {
             cx.arch
                 .node(&f.from)

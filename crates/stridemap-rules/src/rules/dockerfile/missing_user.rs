@@ -49,6 +49,7 @@ declare_rule! {
         ],
         attack_scenario: "A vulnerability in the packaged service gives an attacker code execution; because the image never dropped privileges, that code runs as root in the container and can rewrite the application, read mounted credentials and attempt a container escape.",
         mitigation: "Add a `USER` instruction with an unprivileged UID at the end of the final stage (creating the account if the base image lacks one), and keep `runAsNonRoot: true` in the pod spec as a second line of defence.",
+        checklist: ["pod.non-root"],
     }
 }
 

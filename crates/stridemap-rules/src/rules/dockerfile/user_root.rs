@@ -49,6 +49,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker exploits an injection or deserialization bug in the service and lands a shell as root inside the container, where they can tamper with the application's files, install tools and probe for a kernel or runtime escape to the node.",
         mitigation: "End the final stage with `USER <unprivileged name or UID>` after the steps that need root, and enforce `runAsNonRoot: true` where the image is deployed.",
+        checklist: ["pod.non-root"],
     }
 }
 

@@ -74,6 +74,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker sweeping cloud address ranges finds the load balancer's public IP and probes the service behind it directly, with no gateway or network restriction in the way.",
         mitigation: "Annotate the Service for an internal load balancer or set `loadBalancerSourceRanges`; publish only the ingress controller or gateway to the internet.",
+        checklist: ["network.no-direct-load-balancer"],
     }
 }
 

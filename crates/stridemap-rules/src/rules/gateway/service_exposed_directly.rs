@@ -83,6 +83,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker scans the cloud provider's address ranges, finds the load balancer of the payment API and calls it directly, skipping the gateway's authentication and rate limits to enumerate or replay transactions.",
         mitigation: "Change the Service to ClusterIP and route external traffic through the ingress or API gateway, with authentication and rate limiting configured there.",
+        checklist: ["network.no-direct-load-balancer"],
     }
 }
 

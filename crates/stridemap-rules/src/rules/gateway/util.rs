@@ -314,8 +314,7 @@ pub fn node_tier(arch: &ArchitectureGraph, node: &ArchNode) -> Tier {
         return Tier::FrontEnd;
     }
     let callers: BTreeSet<&str> = arch
-        .flows()
-        .filter(|f| f.to == node.id)
+        .flows_into(&node.id)
         .filter(|f| {
             // Batch jobs, seeders, load generators and tests call front ends too; only
             // long-running services make a callee internal.
@@ -535,10 +534,15 @@ pub fn service_backends<'a>(
     exposure: Exposure,
 ) -> Vec<&'a ArchNode> {
     let mut out: Vec<&ArchNode> = Vec::new();
+    // Entry points and the workloads a Service selects both carry it as a resource.
+    let candidates: Vec<&ArchNode> = arch
+        .nodes_of_resource(&format!("Service/{}", o.name))
+        .filter_map(|id| arch.node(id))
+        .collect();
     if let Some(prefix) = exposure.entry_prefix() {
         let name = format!("{prefix}/{}", o.name);
-        for n in arch
-            .nodes()
+        for n in candidates
+            .iter()
             .filter(|n| n.role == Role::EntryPoint && n.name == name && n.namespace == o.namespace)
         {
             for f in arch.flows_of(&n.id).filter(|f| f.from == n.id) {
@@ -551,8 +555,8 @@ pub fn service_backends<'a>(
         }
     }
     if out.is_empty() {
-        out = arch
-            .nodes()
+        out = candidates
+            .into_iter()
             .filter(|n| {
                 n.role != Role::EntryPoint
                     && n.k8s_services.contains(&o.name)
@@ -633,9 +637,10 @@ pub fn entry_targets<'a>(
     namespace: &Option<String>,
 ) -> Vec<&'a ArchNode> {
     let mut out: Vec<&ArchNode> = Vec::new();
-    for n in arch.nodes().filter(|n| {
-        n.role == Role::EntryPoint && n.name == entry_name && same_ns(&n.namespace, namespace)
-    }) {
+    for n in arch
+        .nodes_named(entry_name)
+        .filter(|n| n.role == Role::EntryPoint && same_ns(&n.namespace, namespace))
+    {
         for f in arch.flows_of(&n.id).filter(|f| f.from == n.id) {
             if let Some(t) = arch.node(&f.to) {
                 if !out.iter().any(|x| x.id == t.id) {
@@ -1597,8 +1602,8 @@ pub fn workload_objects<'a>(corpus: &'a Corpus, node: &ArchNode) -> Vec<&'a K8sO
     {
         out.extend(
             corpus
-                .objects_of(std::slice::from_ref(k))
-                .filter(|o| o.name == node.name && o.namespace == node.namespace),
+                .objects_named(k, &node.name)
+                .filter(|o| o.namespace == node.namespace),
         );
     }
     if out.is_empty() {

@@ -53,6 +53,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who can push to the image repository (stolen CI token, compromised maintainer account, typosquatted mirror) publishes a backdoored build under `latest`; the next pod restart or node reschedule pulls and runs it without any change to the manifests.",
         mitigation: "Reference an explicit release tag and, better, pin the image digest (`name:1.4.2@sha256:…`); let a bot such as Renovate or Dependabot propose upgrades so every change of image goes through review.",
+        checklist: ["images.no-latest"],
     }
 }
 

@@ -63,6 +63,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker on the cluster network connects to a meshed service without a client certificate; the sidecar accepts the plaintext connection, so the attacker's requests go through without an identity and the responses, like any plaintext traffic to the pod, can be read on the wire.",
         mitigation: "Set `mtls.mode: STRICT` mesh-wide in the root namespace and in every namespace policy; keep port-level or workload-level exceptions to the ports that cannot use mTLS (health checks of non-meshed callers) and remove them once possible.",
+        checklist: ["network.mtls"],
     }
 }
 
@@ -124,8 +125,10 @@ impl Check for MtlsNotStrict {
             .collect();
         let mut groups: BTreeMap<(String, Option<u16>), Group> = BTreeMap::new();
         for &n in &considered {
-            let mut ports: Vec<u16> = policies
+            let candidates = cx.peer_authentications().candidates(n.namespace.as_deref());
+            let mut ports: Vec<u16> = candidates
                 .iter()
+                .filter(|p| mesh::is_istio_security(p))
                 .filter(|p| mesh::peer_authentication_scope(p) == Some(PolicyScope::Workload))
                 .filter(|p| in_scope(p, PolicyScope::Workload, n))
                 .flat_map(|p| {
@@ -139,7 +142,7 @@ impl Check for MtlsNotStrict {
             let lookups = std::iter::once(None).chain(ports.into_iter().map(Some));
             for port in lookups {
                 let r = mesh::mtls_in_force(
-                    policies.iter().copied(),
+                    candidates.iter().copied(),
                     n.namespace.as_deref(),
                     &n.labels,
                     port,

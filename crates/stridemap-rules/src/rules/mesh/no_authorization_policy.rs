@@ -71,11 +71,6 @@ declare_rule! {
 impl Check for NoAuthorizationPolicy {
     fn check_corpus(&self, cx: &Context, out: &mut Sink) {
         let view = MeshView::new(cx);
-        let policies: Vec<&K8sObject> = cx
-            .corpus
-            .objects_of(&["AuthorizationPolicy"])
-            .filter(|o| mesh::is_istio_security(o))
-            .collect();
         let files = Files::new(cx.corpus);
         let mut incoming: HashMap<&str, Vec<&str>> = HashMap::new();
         for f in cx.arch.flows() {
@@ -88,9 +83,10 @@ impl Check for NoAuthorizationPolicy {
             let Some(callers) = incoming.get(n.id.as_str()) else {
                 continue;
             };
-            let applying: Vec<&K8sObject> = policies
-                .iter()
-                .copied()
+            let applying: Vec<&K8sObject> = cx
+                .authorization_policies()
+                .candidates(n.namespace.as_deref())
+                .into_iter()
                 .filter(|p| {
                     mesh::authorization_policy_applies(p, n.namespace.as_deref(), &n.labels)
                 })

@@ -44,6 +44,7 @@ declare_rule! {
         equivalents: ["kics:03aabc8c-35d6-481e-9c85-20139cf72d23"],
         attack_scenario: "The repository carries careful default-deny policies, but the cluster runs Flannel; an attacker who compromises one pod reaches every other pod because no component enforces the policies.",
         mitigation: "Run a policy-enforcing CNI (Calico, Cilium, Antrea, Weave Net) or add Calico's policy engine on top of Flannel (Canal).",
+        checklist: ["network.policies"],
     }
 }
 

@@ -3,7 +3,7 @@
 //! storage shared between Compose services, and TLS certificate verification turned off in
 //! builds and runtimes.
 
-mod util;
+pub(crate) mod util;
 
 pub mod cni_no_policy_support;
 pub mod dashboard;

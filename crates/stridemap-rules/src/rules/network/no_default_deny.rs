@@ -49,6 +49,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "A new workload is deployed without its own policy; because the namespace has no default deny it is immediately reachable from every pod in the cluster, and an attacker holding any compromised pod connects to it and pivots further.",
         mitigation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` to every application namespace, then allow required flows (including DNS to kube-system) explicitly.",
+        checklist: ["network.default-deny"],
     }
 }
 

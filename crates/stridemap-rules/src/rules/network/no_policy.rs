@@ -62,6 +62,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who compromises any pod in the cluster (a vulnerable dependency in an unrelated service) connects straight to this workload's ports, since nothing filters traffic to it, and uses it as the next step towards its data stores or credentials.",
         mitigation: "Add a default-deny NetworkPolicy to the workload's namespace and a policy selecting its pods that allows only the callers and destinations it needs.",
+        checklist: ["network.policies"],
     }
 }
 

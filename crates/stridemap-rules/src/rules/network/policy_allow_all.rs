@@ -47,6 +47,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "A namespace has a default-deny policy, but an `allow-all` rule added while debugging still selects the same pods; an attacker in any pod of the cluster reaches them as if no policy existed.",
         mitigation: "Replace the allow-all rule with rules that name specific pod, namespace or CIDR peers and ports; delete debugging policies.",
+        checklist: ["network.policies"],
     }
 }
 

@@ -1,4 +1,4 @@
-use super::util::{has_pods_in, namespace_name, pod_templates, same_namespace};
+use super::util::{has_pods_in, namespace_name, pod_templates, same_namespace, PodsByLabel};
 use crate::helpers::on_object;
 use crate::{Check, Context, Sink};
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,6 +68,7 @@ impl Check for ServiceSelectorMismatch {
             return;
         }
         let namespaces: BTreeSet<Option<&str>> = pods.iter().map(|p| p.namespace()).collect();
+        let by_label = PodsByLabel::new(&pods);
         // Names of custom resources per namespace: operators create pods named after them.
         let mut custom: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
         for o in &cx.corpus.objects {
@@ -112,15 +113,7 @@ impl Check for ServiceSelectorMismatch {
             }) {
                 continue;
             }
-            let matched: Vec<_> = pods
-                .iter()
-                .filter(|p| {
-                    same_namespace(p.namespace(), ns)
-                        && selector
-                            .iter()
-                            .all(|(k, v)| p.labels.get(*k).map(String::as_str) == Some(*v))
-                })
-                .collect();
+            let matched = by_label.matching(&selector, ns);
             let shown = selector
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))

@@ -1,7 +1,7 @@
 //! Shared pieces of the network rules: the pod templates of a scan, namespaces with workloads,
 //! a lenient shell tokenizer for build and container commands, and port parsing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use stridemap_model::k8s::K8sObject;
 use stridemap_model::network_policy::{PodView, PolicyIndex};
 use stridemap_model::{Corpus, Node};
@@ -123,6 +123,52 @@ pub fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
 /// Every pod template of the corpus, in corpus order.
 pub fn pod_templates(corpus: &Corpus) -> Vec<PodTemplate<'_>> {
     corpus.objects.iter().filter_map(PodTemplate::of).collect()
+}
+
+/// Pod templates by label pair, so that a selector's pods are found without testing every pod
+/// of the scan (one Service per workload makes that test quadratic).
+pub struct PodsByLabel<'p, 'a> {
+    pods: &'p [PodTemplate<'a>],
+    by_pair: HashMap<(&'p str, &'p str), Vec<usize>>,
+}
+
+impl<'p, 'a> PodsByLabel<'p, 'a> {
+    pub fn new(pods: &'p [PodTemplate<'a>]) -> Self {
+        let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, p) in pods.iter().enumerate() {
+            for (k, v) in &p.labels {
+                by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
+            }
+        }
+        PodsByLabel { pods, by_pair }
+    }
+
+    /// The pods (in corpus order) whose labels hold every pair of a non-empty `selector` and
+    /// whose namespace may be `namespace`.
+    pub fn matching(
+        &self,
+        selector: &[(&str, &str)],
+        namespace: Option<&str>,
+    ) -> Vec<&'p PodTemplate<'a>> {
+        // Start from the rarest pair; the others are then checked on few pods.
+        let Some(rarest) = selector
+            .iter()
+            .map(|pair| self.by_pair.get(pair).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|list| list.len())
+        else {
+            return Vec::new();
+        };
+        rarest
+            .iter()
+            .map(|&i| &self.pods[i])
+            .filter(|p| {
+                same_namespace(p.namespace(), namespace)
+                    && selector
+                        .iter()
+                        .all(|(k, v)| p.labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .collect()
+    }
 }
 
 /// Namespaces that hold pod templates, resolved as `index` does (`None`: manifests without a

@@ -47,6 +47,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_6", "kics:e3aa0612-4351-4a0d-983f-aefea25cf203"],
         attack_scenario: "An image built without a USER instruction is admitted and runs as UID 0; an attacker who gets code execution in it is already root and needs only one kernel bug or host mount to own the node.",
         mitigation: "Use `runAsUser.rule: MustRunAsNonRoot` (SCC: `type: MustRunAsNonRoot` or `MustRunAsRange` with a non-zero range), or ranges that exclude UID 0.",
+        checklist: ["pod.non-root"],
     }
 }
 

@@ -37,6 +37,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_3", "kics:80f93444-b240-4ebb-a4c6-5c40b76c04ea"],
         attack_scenario: "A user who may create pods under the policy runs one with `hostIPC: true` and dumps the node's shared memory segments, collecting data a database or cache process on the host keeps there.",
         mitigation: "Set `hostIPC: false` (SCC: `allowHostIPC: false`) in every policy bound to ordinary workloads.",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 

@@ -38,6 +38,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_4", "kics:a33e9173-b674-4dfb-9d82-cf3754816e4b"],
         attack_scenario: "Someone allowed to create pods under the policy runs one with `hostNetwork: true`, talks to node-local endpoints that trust localhost and reaches cluster services without passing through any NetworkPolicy.",
         mitigation: "Set `hostNetwork: false` (SCC: `allowHostNetwork: false`) in policies bound to ordinary workloads.",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 

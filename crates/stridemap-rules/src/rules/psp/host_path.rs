@@ -50,6 +50,7 @@ declare_rule! {
         equivalents: ["kics:de4421f1-4e35-43b4-9783-737dd4e4a47e"],
         attack_scenario: "A user allowed to create pods under the policy mounts the node's root directory through a hostPath volume, reads the kubelet's client certificate and writes a root cron job on the node.",
         mitigation: "Remove `hostPath` (and `*`) from the policy's `volumes`, or restrict it with `allowedHostPaths` entries that are all `readOnly: true`; on OpenShift set `allowHostDirVolumePlugin: false`.",
+        checklist: ["pod.no-host-path"],
     }
 }
 

@@ -37,6 +37,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_1", "kics:91dacd0e-d189-4a9c-8272-5999a3cc32d9"],
         attack_scenario: "A user who may create pods under the policy starts one with `hostPID: true`, reads secrets from the environment of other processes on the node and uses `nsenter -t 1` to get a shell in the host's namespaces.",
         mitigation: "Set `hostPID: false` (SCC: `allowHostPID: false`) in policies bound to ordinary workloads.",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 

@@ -50,6 +50,7 @@ declare_rule! {
         ],
         attack_scenario: "A developer account or a compromised CI job that may create pods under this policy submits a pod with `privileged: true`; admission lets it through, and the container mounts the node's root filesystem and takes over the node.",
         mitigation: "Set `privileged: false` (SCC: `allowPrivilegedContainer: false`) and bind any policy that must allow privileged mode only to the specific system service accounts that need it.",
+        checklist: ["pod.no-privileged"],
     }
 }
 

@@ -63,6 +63,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who compromises the CI service account bound to `cluster-admin` deploys a privileged DaemonSet on every node, reads every Secret and installs a mutating webhook to persist, owning the whole cluster from one stolen token.",
         mitigation: "Replace the `cluster-admin` binding with a purpose-built role bound in the namespaces where it is needed; reserve `cluster-admin` for break-glass human access outside of manifests.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

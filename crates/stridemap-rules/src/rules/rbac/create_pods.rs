@@ -57,6 +57,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker with a token allowed to create pods starts a pod that runs as the namespace's most privileged service account and mounts its Secrets, then reads them from inside the new pod.",
         mitigation: "Remove `create` on pods and workload controllers from roles that do not deploy software; where it must stay, enforce the `restricted` Pod Security Standard and keep powerful service accounts out of that namespace.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

@@ -64,6 +64,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker compromises an unrelated pod in the namespace that never set a service account; its `default` token carries the permissions bound for another workload, which the attacker now uses against the API server.",
         mitigation: "Bind roles to dedicated per-workload ServiceAccounts, never to `default`; set `automountServiceAccountToken: false` on the `default` ServiceAccount.",
+        checklist: ["rbac.no-default-service-account"],
     }
 }
 

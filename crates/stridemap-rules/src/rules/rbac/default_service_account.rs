@@ -68,6 +68,7 @@ declare_rule! {
         ],
         attack_scenario: "A role is bound to the namespace's `default` service account for one job; an attacker who exploits an unrelated web pod that also runs as `default` reads its token and uses that role against the API server.",
         mitigation: "Set `serviceAccountName` to a dedicated ServiceAccount for each workload, bind only what it needs, and set `automountServiceAccountToken: false` where the API is not used.",
+        checklist: ["rbac.service-account-per-workload", "rbac.no-default-service-account"],
     }
 }
 

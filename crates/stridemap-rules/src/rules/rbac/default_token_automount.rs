@@ -44,6 +44,7 @@ declare_rule! {
         equivalents: ["CKV_K8S_41"],
         attack_scenario: "An attacker who gets a shell in any pod of the namespace that runs as `default` finds the automatically mounted token and uses it against the API server, with whatever roles `default` has been given over time.",
         mitigation: "Declare the namespace's `default` ServiceAccount with `automountServiceAccountToken: false` and give workloads that need the API their own ServiceAccounts.",
+        checklist: ["rbac.no-default-service-account"],
     }
 }
 

@@ -69,6 +69,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker controlling a subject with `bind` on `clusterroles` and `create` on `clusterrolebindings` creates a binding from `cluster-admin` to their own service account and takes over the cluster; the escalation check that would normally stop this is exactly what `bind` waives.",
         mitigation: "Remove `bind` and `escalate` (and `*`) on RBAC objects from the role, or restrict `bind` with `resourceNames` to the few roles the subject is allowed to hand out.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

@@ -53,6 +53,7 @@ declare_rule! {
         equivalents: ["kics:9f85c3f6-26fd-4007-938a-2e0cb0100980"],
         attack_scenario: "An attacker holding a token with impersonation rights sends API requests with `Impersonate-Group: system:masters`, becomes cluster administrator and leaves the impersonated identity in the audit log instead of their own.",
         mitigation: "Remove `impersonate` from the role, or restrict it with `resourceNames` to the specific low-privilege identities that must be impersonated.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

@@ -57,6 +57,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker with a token bound to the role runs `kubectl exec` into the payment service's pod, reads its database credentials from the environment, and copies its service-account token to act with its permissions.",
         mitigation: "Remove `pods/exec`, `pods/attach` and `nodes/proxy` from the role; give humans time-limited exec access through a separate, audited role.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

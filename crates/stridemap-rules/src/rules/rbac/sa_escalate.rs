@@ -58,6 +58,7 @@ declare_rule! {
         equivalents: ["CKV2_K8S_1"],
         attack_scenario: "An attacker who compromises the operator pod uses its token to create a ClusterRoleBinding from `cluster-admin` to the operator's own service account, which `bind` on clusterroles permits, and then controls the cluster.",
         mitigation: "Remove `bind`/`escalate` (and `*`) on RBAC objects from roles bound to service accounts, or restrict `bind` with `resourceNames` to the roles the workload manages.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

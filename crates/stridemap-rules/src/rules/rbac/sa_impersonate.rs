@@ -57,6 +57,7 @@ declare_rule! {
         equivalents: ["CKV2_K8S_3"],
         attack_scenario: "An attacker who exploits the auth proxy pod reuses its token with `Impersonate-Group: system:masters` and gets cluster-administrator rights without any role being bound to them.",
         mitigation: "Remove `impersonate` from roles bound to service accounts, or restrict it with `resourceNames` to the specific low-privilege identities required.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

@@ -58,6 +58,7 @@ declare_rule! {
         equivalents: ["CKV2_K8S_2"],
         attack_scenario: "An attacker who gains code execution in the ops-bot pod uses its token to `kubectl exec` into the payment pods and the ingress controller, harvesting their Secrets and tokens one by one.",
         mitigation: "Remove `pods/exec`, `pods/attach` and `nodes/proxy` from roles bound to service accounts; model the automation's real actions as narrow API permissions.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

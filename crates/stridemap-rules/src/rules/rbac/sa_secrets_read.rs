@@ -63,6 +63,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker exploits a vulnerability in a pod running as the service account, reads the mounted token, and lists all Secrets through the API, collecting database passwords and other workloads' credentials.",
         mitigation: "Remove secret read access from the service account's role; mount only the Secrets the workload uses, or limit the rule to a namespaced Role with `resourceNames`.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

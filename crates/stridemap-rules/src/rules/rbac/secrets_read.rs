@@ -57,6 +57,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker who compromises any subject holding the role lists all Secrets in its scope, collects database passwords, cloud keys and other service-account tokens, and uses them to reach data stores and higher-privileged identities.",
         mitigation: "Remove `get`/`list`/`watch` on `secrets` from the role, or confine it to a namespaced Role with `resourceNames` for the specific Secrets needed; prefer mounting Secrets into the pods that use them.",
+        checklist: ["rbac.least-privilege"],
     }
 }
 

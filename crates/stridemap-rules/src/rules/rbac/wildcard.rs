@@ -55,6 +55,7 @@ declare_rule! {
         ],
         attack_scenario: "An attacker steals the token of a service account bound to a role with `resources: [\"*\"]`; the wildcard also covers `secrets` and `pods/exec`, so they read every credential in scope and run commands in other workloads.",
         mitigation: "Replace each `*` with the explicit API groups, resources and verbs the subject needs; use the built-in `view`/`edit` roles or narrowly scoped custom roles instead of wildcards.",
+        checklist: ["rbac.no-wildcards"],
     }
 }
 

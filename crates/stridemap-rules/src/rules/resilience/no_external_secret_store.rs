@@ -57,6 +57,7 @@ declare_rule! {
         equivalents: ["kics:b9c83569-459b-4110-8f79-6305aa33cb37"],
         attack_scenario: "An attacker with read access to Secrets in the namespace (a compromised service account, an etcd backup, the manifests' repository) decodes every credential at once; with no external manager there is no audit trail of the read and no rotation, so the credentials stay usable.",
         mitigation: "Store credentials in an external secret manager and deliver them with External Secrets Operator, the Secrets Store CSI driver or Vault injection; enable encryption at rest for the Secrets that remain.",
+        checklist: ["secrets.external-manager"],
     }
 }
 

@@ -171,9 +171,9 @@ impl Check for NoHealthcheck {
         }
         let dir = parent(&cx.corpus.file(compose.file).path);
         let others = || {
-            cx.corpus.compose.iter().filter(move |c| {
-                c.file != compose.file && parent(&cx.corpus.file(c.file).path) == dir
-            })
+            cx.corpus
+                .compose_in_dir(dir)
+                .filter(move |c| c.file != compose.file)
         };
         // A fragment of an override file (no image, no build): the base definition is judged.
         if service.get("image").is_none()
@@ -200,10 +200,10 @@ impl Check for NoHealthcheck {
                 }
                 // The image it builds may declare one.
                 if let Some(path) = built_dockerfile(cx.corpus, compose, service) {
-                    let inherited = cx.corpus.dockerfiles.iter().any(|df| {
-                        cx.corpus.file(df.file).path == path
-                            && dockerfile_healthcheck(df) == Some(true)
-                    });
+                    let inherited = cx
+                        .corpus
+                        .dockerfile_at(&path)
+                        .is_some_and(|df| dockerfile_healthcheck(df) == Some(true));
                     if inherited {
                         return;
                     }
@@ -237,11 +237,17 @@ impl Check for NoHealthcheck {
         }
         // Compose builds it: the service's healthcheck is what counts.
         let path = &cx.corpus.file(df.file).path;
-        let built = cx.corpus.compose.iter().any(|c| {
-            c.services()
-                .any(|s| built_dockerfile(cx.corpus, c, &s).as_deref() == Some(path.as_str()))
+        let built = cx.compose_built_dockerfiles.get_or_init(|| {
+            cx.corpus
+                .compose
+                .iter()
+                .flat_map(|c| {
+                    c.services()
+                        .filter_map(|s| built_dockerfile(cx.corpus, c, &s))
+                })
+                .collect()
         });
-        if built {
+        if built.contains(path.as_str()) {
             return;
         }
         let why = if state == Some(false) {

@@ -60,6 +60,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker who controls one pod or container on the internal network intercepts the cleartext calls between two services (ARP/DNS spoofing, a compromised node) and reads or rewrites them in transit — changing an order amount, stealing session tokens or card data, or answering in place of the real service.",
         mitigation: "Encrypt and authenticate every internal hop: enroll both services in the service mesh with STRICT mTLS (no DISABLE DestinationRules), or use TLS endpoints (`https://`, `rediss://`, `sslmode=verify-full`) with certificate verification.",
+        checklist: ["network.mtls"],
     }
 }
 
@@ -109,7 +110,8 @@ fn mesh_gap(
         (false, true) => format!("`{}` runs without a mesh sidecar", from.name),
         (true, true) => {
             let m = mesh::mtls_in_force(
-                cx.corpus.objects_of(&["PeerAuthentication"]),
+                cx.peer_authentications()
+                    .candidates(to.namespace.as_deref()),
                 to.namespace.as_deref(),
                 &to.labels,
                 port,

@@ -159,8 +159,9 @@ fn classify(route: &Route) -> Option<(Option<String>, Option<String>)> {
 fn restricted_by_mesh(cx: &Context, node: &ArchNode) -> bool {
     node.mesh
         && cx
-            .corpus
-            .objects_of(&["AuthorizationPolicy"])
+            .authorization_policies()
+            .candidates(node.namespace.as_deref())
+            .into_iter()
             .filter(|o| {
                 mesh::authorization_policy_applies(o, node.namespace.as_deref(), &node.labels)
             })

@@ -55,6 +55,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "A developer with read access to the namespace, a compromised workload whose service account may read ConfigMaps, or anyone who can read the repository opens the ConfigMap and takes the database password or API key from it.",
         mitigation: "Move the credentials to a Kubernetes Secret with encryption at rest (or an external secret manager such as Vault or AWS Secrets Manager via External Secrets), reference it from the pod, and rotate the exposed values.",
+        checklist: ["secrets.not-in-config-maps"],
     }
 }
 

@@ -69,6 +69,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "A tampered `busybox:latest` pulled for the permission-fixing init container runs as root, drops a setuid-root shell into the shared data volume, and the attacker who later finds an injection bug in the non-root API uses it to become root in the app container.",
         mitigation: "Run init containers with `runAsNonRoot: true` and the app's UID, use `fsGroup` for volume ownership, and pin init images by digest.",
+        checklist: ["pod.non-root"],
     }
 }
 

@@ -71,6 +71,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker who exploits the API container sends crafted log lines that crash and hijack the privileged log-shipper sidecar in the same pod, then uses its Docker socket to start a container with the node's root filesystem mounted.",
         mitigation: "Strip the sidecar to what it needs (drop all capabilities, no privileged mode, read-only shared volumes instead of host paths), or move node-level agents to a DaemonSet of their own.",
+        checklist: ["pod.no-privileged"],
     }
 }
 

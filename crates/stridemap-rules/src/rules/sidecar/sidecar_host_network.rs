@@ -69,6 +69,7 @@ declare_rule! {
         equivalents: [],
         attack_scenario: "An attacker reaches the Envoy admin port of a mesh sidecar that runs in a host-network pod from another machine in the VPC, dumps its configuration and certificates, and reroutes the node's intercepted traffic through a listener of their own.",
         mitigation: "Remove `hostNetwork` from pods with sidecars, or move the agent out of the pod; drop NET_ADMIN/NET_RAW from sidecars and bind agent endpoints to localhost.",
+        checklist: ["pod.no-host-namespaces"],
     }
 }
 
