@@ -407,12 +407,15 @@ impl<'a> Builder<'a> {
             let spec = o.root.get("spec");
             let target_selector =
                 string_map(spec.and_then(|s| s.path(&["podSelector", "matchLabels"])));
-            let targets: Vec<usize> = self.pods_matching(
-                &target_selector,
+            let targets: Vec<usize> = self.governed(
+                self.pods_matching(
+                    &target_selector,
+                    &o.namespace,
+                    spec.and_then(|s| s.get("podSelector"))
+                        .is_some_and(|p| p.as_map().is_empty())
+                        || target_selector.is_empty(),
+                ),
                 &o.namespace,
-                spec.and_then(|s| s.get("podSelector"))
-                    .is_some_and(|p| p.as_map().is_empty())
-                    || target_selector.is_empty(),
             );
             for rule in spec
                 .and_then(|s| s.get("ingress"))
@@ -434,19 +437,27 @@ impl<'a> Builder<'a> {
                     if selector.is_empty() {
                         continue;
                     }
-                    let ns = match peer.get("namespaceSelector") {
-                        None => o.namespace.clone(),
-                        Some(ns_sel) => {
-                            let labels = string_map(ns_sel.get("matchLabels"));
-                            labels
-                                .get("kubernetes.io/metadata.name")
-                                .or_else(|| labels.get("name"))
-                                .cloned()
+                    let peer_ns = peer.get("namespaceSelector").map(|ns_sel| {
+                        let labels = string_map(ns_sel.get("matchLabels"));
+                        labels
+                            .get("kubernetes.io/metadata.name")
+                            .or_else(|| labels.get("name"))
+                            .cloned()
+                    });
+                    for &to in &targets {
+                        // Without a namespace selector the peers share the policy's namespace,
+                        // which for a policy without one is where its target runs.
+                        let ns = peer_ns.clone().unwrap_or_else(|| {
+                            o.namespace
+                                .clone()
+                                .or_else(|| self.nodes[to].namespace.clone())
+                        });
+                        let mut sources = self.pods_matching(&selector, &ns, false);
+                        // A namespace selector naming no namespace reaches into every one.
+                        if ns.is_some() || peer_ns.is_none() {
+                            sources = self.governed(sources, &ns);
                         }
-                    };
-                    let sources = self.pods_matching(&selector, &ns, false);
-                    for &from in &sources {
-                        for &to in &targets {
+                        for &from in &sources {
                             let protocol = self.nodes[to]
                                 .technology
                                 .as_deref()
@@ -474,6 +485,21 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Of the pods a policy's selector matches in `namespace`, the ones it governs: pods that
+    /// state that namespace (or, for `None`, state none) when there are any, since a pod
+    /// without a namespace is only presumed to be there and, beside pods that do state it,
+    /// belongs to another deployment variant of the same workloads (a Helm chart rendered into
+    /// `default` next to plain manifests, say). Otherwise every match.
+    fn governed(&self, pods: Vec<usize>, namespace: &Option<String>) -> Vec<usize> {
+        if pods.iter().any(|&i| self.nodes[i].namespace == *namespace) {
+            pods.into_iter()
+                .filter(|&i| self.nodes[i].namespace == *namespace)
+                .collect()
+        } else {
+            pods
         }
     }
 

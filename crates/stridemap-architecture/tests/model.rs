@@ -236,3 +236,23 @@ fixture!(flows_from_code, "code-flows", |g| {
         vec!["order-events".to_string()]
     );
 });
+
+#[test]
+fn network_policies_connect_pods_of_one_deployment_variant() {
+    // The same workloads twice: plain manifests without a namespace and a rendering into
+    // `shop`, each with its own policy. A policy joins the pods that state its namespace (or,
+    // without one, state none), never one variant's client to the other's server.
+    let g = model("netpol-variants");
+    for (from, to) in [("frontend", "catalog"), ("shop/frontend", "shop/catalog")] {
+        assert_eq!(
+            flow(&g, from, to).discovered_from,
+            vec!["network-policy".to_string()]
+        );
+    }
+    let crossing: Vec<_> = g
+        .flows()
+        .filter(|f| f.from.starts_with("shop/") != f.to.starts_with("shop/"))
+        .map(|f| format!("{} -> {}", f.from, f.to))
+        .collect();
+    assert!(crossing.is_empty(), "{crossing:?}\n{}", render(&g));
+}

@@ -205,6 +205,25 @@ struct ScanArgs {
     /// Warn about inline suppressions that match no finding.
     #[arg(long)]
     report_unused_suppressions: bool,
+    /// Helm values file applied over each chart's values.yaml (repeatable, in order).
+    #[arg(long, value_name = "FILE")]
+    helm_values: Vec<PathBuf>,
+    /// Helm value override, e.g. --set image.tag=1.2,replicas=3 (repeatable, applied last).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    helm_set: Vec<String>,
+    /// How charts and overlays are rendered: built-in (default; no external tool), helm
+    /// (`helm template`) and/or kubectl (`kubectl kustomize`), or none (read the files as
+    /// they are). Repeatable.
+    #[arg(long, value_enum, value_name = "RENDERER")]
+    renderer: Vec<Renderer>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum Renderer {
+    BuiltIn,
+    Helm,
+    Kubectl,
+    None,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -674,6 +693,13 @@ fn scan(args: ScanArgs) -> ExitCode {
             max_file_size: args.max_file_size,
             file_time_budget: (args.file_time_budget > 0.0)
                 .then(|| std::time::Duration::from_secs_f64(args.file_time_budget)),
+            render: stridemap_ingest::render::RenderOptions {
+                helm_values: args.helm_values.clone(),
+                helm_set: args.helm_set.clone(),
+                helm_binary: args.renderer.contains(&Renderer::Helm),
+                kubectl_binary: args.renderer.contains(&Renderer::Kubectl),
+                disabled: args.renderer.contains(&Renderer::None),
+            },
             ..Options::default()
         },
         &config,

@@ -347,7 +347,12 @@ fn no_library_code_spawns_processes() {
                 let text = fs::read_to_string(&path).unwrap();
                 // Unit tests sit at the end of a file, after `#[cfg(test)]`.
                 let code = text.split("#[cfg(test)]").next().unwrap();
-                if code.contains("process::Command") || code.contains("Command::new(") {
+                // The one exception: the external Helm/kubectl renderer, run only when the user
+                // passes `--renderer helm|kubectl`, under a time limit and without the network.
+                let opt_in_renderer = path.ends_with("stridemap-ingest/src/external.rs");
+                if (code.contains("process::Command") || code.contains("Command::new("))
+                    && !opt_in_renderer
+                {
                     offenders.push(path.display().to_string());
                 }
             }

@@ -215,17 +215,10 @@ pub fn discover(
             });
         }
     }
-    // Helm templates are not YAML until rendered; reading them raw gives only noise.
+    // Helm templates are not YAML until rendered (`render::charts` does that); reading them raw
+    // gives only noise.
     candidates.retain(|c| {
         let in_chart = chart_dirs.iter().any(|t| c.path.starts_with(t));
-        if in_chart && c.kind == FileKind::Yaml {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticLevel::Info,
-                "helm-template",
-                c.rel.clone(),
-                "Helm chart template: skipped until charts are rendered",
-            ));
-        }
         !(in_chart && c.kind == FileKind::Yaml)
     });
     candidates

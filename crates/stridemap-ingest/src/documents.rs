@@ -4,7 +4,7 @@
 use stridemap_model::compose::ComposeFile;
 use stridemap_model::corpus::YamlDocument;
 use stridemap_model::k8s::K8sObject;
-use stridemap_model::{FileId, Node};
+use stridemap_model::{FileId, Node, Value};
 
 #[derive(Debug, Default)]
 pub struct YamlContents {
@@ -41,11 +41,14 @@ pub fn classify(file: FileId, file_name: &str, docs: Vec<(u32, Node)>) -> YamlCo
     for (index, root) in docs {
         if let Some(object) = as_object(file, index, &root) {
             if is_list(&object) {
-                for item in root.get("items").map(Node::as_seq).unwrap_or(&[]) {
-                    if let Some(obj) = as_object(file, index, item) {
-                        out.objects.push(obj);
-                    }
-                }
+                let items: Vec<K8sObject> = root
+                    .get("items")
+                    .map(Node::as_seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|item| as_object(file, index, item))
+                    .collect();
+                out.objects.extend(without_controlled(items));
             } else {
                 out.objects.push(object);
             }
@@ -63,7 +66,7 @@ fn is_list(object: &K8sObject) -> bool {
         && object.root.get("items").is_some_and(Node::is_seq)
 }
 
-fn as_object(file: FileId, doc_index: u32, root: &Node) -> Option<K8sObject> {
+pub fn as_object(file: FileId, doc_index: u32, root: &Node) -> Option<K8sObject> {
     let api_version = root.get("apiVersion")?.as_str()?;
     let kind = root.get("kind")?.as_str()?;
     let metadata = root.get("metadata");
@@ -83,8 +86,72 @@ fn as_object(file: FileId, doc_index: u32, root: &Node) -> Option<K8sObject> {
         kind: kind.to_string(),
         name,
         namespace,
-        root: root.clone(),
+        root: without_server_fields(root),
     })
+}
+
+/// The object as its author wrote it: what the API server adds when it stores an object
+/// (`status`, `metadata.managedFields`) describes the cluster's bookkeeping, not configuration,
+/// and would only give rules noise to read in a cluster dump.
+fn without_server_fields(root: &Node) -> Node {
+    let Value::Map(entries) = &root.value else {
+        return root.clone();
+    };
+    let entries = entries
+        .iter()
+        .filter(|(k, _)| k.as_str() != Some("status"))
+        .map(|(k, v)| {
+            if k.as_str() != Some("metadata") {
+                return (k.clone(), v.clone());
+            }
+            let Value::Map(meta) = &v.value else {
+                return (k.clone(), v.clone());
+            };
+            let meta = meta
+                .iter()
+                .filter(|(mk, _)| mk.as_str() != Some("managedFields"))
+                .cloned()
+                .collect();
+            (
+                k.clone(),
+                Node {
+                    value: Value::Map(meta),
+                    loc: v.loc,
+                },
+            )
+        })
+        .collect();
+    Node {
+        value: Value::Map(entries),
+        loc: root.loc,
+    }
+}
+
+/// The items of a `List` less those a controller in the same list created (the Pods of a
+/// ReplicaSet, the ReplicaSets of a Deployment, the Jobs of a CronJob): `kubectl get all` dumps
+/// every level, and only the owner is the configuration that deploys them.
+fn without_controlled(items: Vec<K8sObject>) -> Vec<K8sObject> {
+    let present: std::collections::BTreeSet<(String, String, Option<String>)> = items
+        .iter()
+        .map(|o| (o.kind.clone(), o.name.clone(), o.namespace.clone()))
+        .collect();
+    items
+        .into_iter()
+        .filter(|o| {
+            let owners = o
+                .metadata()
+                .and_then(|m| m.get("ownerReferences"))
+                .map(Node::as_seq)
+                .unwrap_or(&[]);
+            !owners.iter().any(|owner| {
+                let controller = owner.get("controller").and_then(Node::as_bool) == Some(true);
+                let kind = owner.get("kind").and_then(Node::as_str).unwrap_or("");
+                let name = owner.get("name").and_then(Node::as_str).unwrap_or("");
+                controller
+                    && present.contains(&(kind.to_string(), name.to_string(), o.namespace.clone()))
+            })
+        })
+        .collect()
 }
 
 fn looks_like_compose(file_name: &str, root: &Node) -> bool {

@@ -9,8 +9,12 @@ pub mod code;
 pub mod discover;
 pub mod dockerfile;
 pub mod documents;
+pub mod external;
+pub mod helm;
+pub mod kustomize;
 pub mod nginx;
 pub mod properties;
+pub mod render;
 pub mod terraform;
 pub mod tree;
 pub mod yaml;
@@ -35,6 +39,7 @@ pub struct Options {
     /// Time one file may take to parse (`None`: no limit). A file over it keeps what was parsed
     /// before the deadline and gets a `time-budget` diagnostic.
     pub file_time_budget: Option<std::time::Duration>,
+    pub render: render::RenderOptions,
 }
 
 impl Default for Options {
@@ -44,6 +49,7 @@ impl Default for Options {
             max_file_size: 8 * 1024 * 1024,
             yaml: YamlLimits::default(),
             file_time_budget: Some(std::time::Duration::from_secs(10)),
+            render: render::RenderOptions::default(),
         }
     }
 }
@@ -63,12 +69,25 @@ struct Parsed {
 pub fn ingest(root: &Path, options: &Options) -> Corpus {
     let mut diagnostics = Vec::new();
     let candidates = discover::discover(root, &options.walk, &mut diagnostics);
+    let mut rendered = render::Rendered::default();
+    render::kustomizations(root, &candidates, &options.render, &mut rendered);
+    render::charts(root, &candidates, &options.render, &mut rendered);
     let results: Vec<(SourceFile, Parsed)> = candidates
         .par_iter()
         .enumerate()
         .map(|(i, c)| read_and_parse(FileId(i as u32), c, options))
         .collect();
-    assemble(results, diagnostics)
+    // A file a build read is reported through what the build deploys.
+    let consumed: Vec<bool> = candidates
+        .iter()
+        .map(|c| {
+            !rendered.consumed.is_empty()
+                && rendered
+                    .consumed
+                    .contains(&c.path.canonicalize().unwrap_or_default())
+        })
+        .collect();
+    assemble(results, &consumed, rendered, diagnostics)
 }
 
 /// A corpus from files held in memory, as if a directory of them had been scanned: `(path,
@@ -103,7 +122,7 @@ pub fn ingest_files(files: &[(String, Vec<u8>)], options: &Options) -> Corpus {
             parse_bytes(FileId(i as u32), path, name, *kind, bytes.to_vec(), options)
         })
         .collect();
-    assemble(results, Vec::new())
+    assemble(results, &[], render::Rendered::default(), Vec::new())
 }
 
 /// Everything one file contributes: its documents and diagnostics.
@@ -142,11 +161,22 @@ pub fn parse_file(
     }
 }
 
-fn assemble(results: Vec<(SourceFile, Parsed)>, mut diagnostics: Vec<Diagnostic>) -> Corpus {
+/// The corpus from parsed files (`consumed[i]`: file `i` was read by a Helm or Kustomize build,
+/// whose output in `rendered` stands for it) and the rendered files.
+fn assemble(
+    results: Vec<(SourceFile, Parsed)>,
+    consumed: &[bool],
+    rendered: render::Rendered,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Corpus {
     let mut corpus = Corpus::default();
-    for (source, parsed) in results {
+    for (i, (mut source, parsed)) in results.into_iter().enumerate() {
+        let consumed = consumed.get(i).copied().unwrap_or(false);
+        source.superseded = consumed;
         corpus.files.push(source);
-        corpus.objects.extend(parsed.contents.objects);
+        if !consumed {
+            corpus.objects.extend(parsed.contents.objects);
+        }
         corpus.compose.extend(parsed.contents.compose);
         corpus.other_yaml.extend(parsed.contents.other);
         corpus.dockerfiles.extend(parsed.dockerfile);
@@ -156,6 +186,22 @@ fn assemble(results: Vec<(SourceFile, Parsed)>, mut diagnostics: Vec<Diagnostic>
         corpus.terraform.extend(parsed.terraform);
         diagnostics.extend(parsed.diagnostics);
     }
+    for generated in rendered.generated {
+        let id = FileId(corpus.files.len() as u32);
+        let contents = documents::classify(
+            id,
+            "",
+            generated
+                .documents
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| (i as u32, n))
+                .collect(),
+        );
+        corpus.objects.extend(contents.objects);
+        corpus.files.push(generated.source);
+    }
+    diagnostics.extend(rendered.diagnostics);
     diagnostics.sort();
     corpus.diagnostics = diagnostics;
     stridemap_model::terraform::resolve(&mut corpus.terraform);

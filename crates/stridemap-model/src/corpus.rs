@@ -43,7 +43,31 @@ pub struct SourceFile {
     pub path: String,
     pub kind: FileKind,
     pub text: String,
+    /// For text stridemap generated (a rendered Helm chart, a built Kustomize overlay): the
+    /// hand-written line each of its lines came from.
+    pub origins: Option<Box<LineOrigins>>,
+    /// A hand-written file scanned as part of a generated one (a Kustomize base or patch): its
+    /// objects and comments are read there, not here.
+    pub superseded: bool,
     line_starts: Vec<usize>,
+}
+
+/// Where the lines of a generated file come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineOrigins {
+    /// Paths of the hand-written files, relative to the scanned root.
+    pub files: Vec<String>,
+    /// Per generated line (index = line - 1): index in `files` and 1-based line there; `None`
+    /// for a line that cannot be traced (it is then reported in the generated file itself).
+    pub lines: Vec<Option<(u32, u32)>>,
+}
+
+impl LineOrigins {
+    /// The file and line a generated line came from.
+    pub fn of(&self, line: u32) -> Option<(&str, u32)> {
+        let (file, at) = (*self.lines.get((line as usize).checked_sub(1)?)?)?;
+        Some((self.files.get(file as usize)?.as_str(), at))
+    }
 }
 
 impl SourceFile {
@@ -54,7 +78,17 @@ impl SourceFile {
             path,
             kind,
             text,
+            origins: None,
+            superseded: false,
             line_starts,
+        }
+    }
+
+    /// Generated text (`path` names what generated it) whose lines map back to `origins`.
+    pub fn generated(path: String, text: String, origins: LineOrigins) -> Self {
+        SourceFile {
+            origins: Some(Box::new(origins)),
+            ..SourceFile::new(path, FileKind::Yaml, text)
         }
     }
 
@@ -200,9 +234,16 @@ impl Corpus {
         &self.files[id.0 as usize]
     }
 
-    /// Evidence for a location: the file path and the trimmed source line.
+    /// Evidence for a location: the file path and the trimmed source line. In generated text,
+    /// the path and line are those of the hand-written line it came from, and the snippet is the
+    /// generated line (the value as deployed).
     pub fn evidence(&self, id: FileId, loc: Location) -> Evidence {
         let file = self.file(id);
+        let (path, line) = file
+            .origins
+            .as_ref()
+            .and_then(|o| o.of(loc.line))
+            .unwrap_or((file.path.as_str(), loc.line));
         let text = file.line_text(loc.line).trim();
         let snippet = if text.chars().count() > SNIPPET_MAX {
             let cut: String = text.chars().take(SNIPPET_MAX).collect();
@@ -211,8 +252,8 @@ impl Corpus {
             text.to_string()
         };
         Evidence {
-            file: file.path.clone(),
-            line: loc.line,
+            file: path.to_string(),
+            line,
             column: loc.column,
             snippet,
         }
@@ -235,5 +276,26 @@ mod tests {
         assert_eq!(f.location_of(5), Location::new(2, 2));
         assert_eq!(f.location_of(0), Location::new(1, 1));
         assert_eq!(f.location_of(8), Location::new(4, 1));
+    }
+
+    #[test]
+    fn generated_lines_point_back() {
+        let origins = LineOrigins {
+            files: vec!["chart/templates/a.yaml".into()],
+            lines: vec![Some((0, 7)), None],
+        };
+        let mut corpus = Corpus::default();
+        corpus.files.push(SourceFile::generated(
+            "chart".into(),
+            "privileged: true\nx: 1\n".into(),
+            origins,
+        ));
+        let e = corpus.evidence(FileId(0), Location::new(1, 13));
+        assert_eq!(
+            (e.file.as_str(), e.line, e.snippet.as_str()),
+            ("chart/templates/a.yaml", 7, "privileged: true")
+        );
+        let e = corpus.evidence(FileId(0), Location::new(2, 1));
+        assert_eq!((e.file.as_str(), e.line), ("chart", 2));
     }
 }

@@ -149,6 +149,10 @@ impl Suppressions {
             let Some(marker) = comment_marker(source.kind) else {
                 continue;
             };
+            // Its comments are read in the generated file that holds its text.
+            if source.superseded {
+                continue;
+            }
             if !source.text.contains(MARKER) {
                 continue;
             }
