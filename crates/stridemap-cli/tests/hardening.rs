@@ -79,6 +79,71 @@ fn billion_laughs_is_cut_short() {
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
 
+/// Megabyte-long credential values shaped to stress the secret detector and the report's
+/// redaction: periodic text (long failure chains in a string-matching automaton), endless
+/// near-misses of the token formats, a URL-credential shape repeated. Regex searches are linear
+/// (the `regex` crate does not backtrack); what this pins is the rest — the redaction automaton
+/// over huge secret values once took minutes to build.
+#[test]
+fn hostile_secret_values_are_found_and_redacted_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    const SIZE: usize = 2 << 20;
+    let shapes = [
+        ("periodic", "a://b:"),
+        ("aws", "AKIA"),
+        ("url", "x://:y@"),
+        ("jwt", "eyJaaaaaaaaaaaa."),
+    ];
+    for (name, unit) in shapes {
+        let value = unit.repeat(SIZE / unit.len());
+        write(
+            dir.path(),
+            &format!("{name}/deploy.yaml"),
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:1.0.0\n          env:\n            - name: DB_PASSWORD\n              value: \"{value}\"\n"
+            )
+            .as_bytes(),
+        );
+        write(
+            dir.path(),
+            &format!("{name}/app.properties"),
+            format!("spring.datasource.password={value}\n").as_bytes(),
+        );
+        write(
+            dir.path(),
+            &format!("{name}/Dockerfile"),
+            format!("FROM alpine:3.20\nENV API_TOKEN={value}\n").as_bytes(),
+        );
+    }
+    write(dir.path(), "pod.yaml", POD.as_bytes());
+    let started = Instant::now();
+    let out = stridemap()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report: Value = serde_json::from_str(&text).expect("JSON");
+    still_reports(&report);
+    let secret_threats = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["rule"].as_str().unwrap().starts_with("SEC-"))
+        .count();
+    assert!(
+        secret_threats >= shapes.len(),
+        "{secret_threats} secret threats"
+    );
+    for (name, unit) in shapes {
+        // Evidence is redacted: no run of the value (eight repetitions) reaches the output.
+        assert!(!text.contains(&unit.repeat(8)), "{name} value leaked");
+    }
+    assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
 #[test]
 fn deep_nesting_is_bounded_in_every_format() {
     let dir = tempfile::tempdir().unwrap();

@@ -8,6 +8,8 @@ use dockerfile_parser::{Dockerfile as Parsed, Instruction as P, ShellOrExecExpr}
 use stridemap_model::dockerfile::{Detail, Dockerfile, Instruction, KeyValue, Stage};
 use stridemap_model::{FileId, Location, SourceFile};
 
+use crate::budget::Budget;
+
 /// A problem found while parsing, reported as a diagnostic by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -22,13 +24,31 @@ struct Chunk {
 }
 
 pub fn parse(file: FileId, source: &SourceFile) -> (Dockerfile, Vec<Warning>) {
+    let (dockerfile, warnings, _) = parse_within(file, source, Budget::unlimited());
+    (dockerfile, warnings)
+}
+
+/// [`parse`] within a time budget, checked between instructions: when it runs out, the
+/// instructions read so far are kept and the location of the first one not read is returned.
+pub fn parse_within(
+    file: FileId,
+    source: &SourceFile,
+    budget: Budget,
+) -> (Dockerfile, Vec<Warning>, Option<Location>) {
     let text = &source.text;
     let escape = escape_directive(text);
     let mut instructions = Vec::new();
     let mut warnings = Vec::new();
+    let mut stopped_at = None;
     for chunk in split_instructions(text, escape) {
-        let raw = &text[chunk.start..chunk.end];
         let loc = source.location_of(chunk.start);
+        // Each instruction goes through the grammar on its own; one check per instruction
+        // bounds the overrun to the time of a single instruction.
+        if budget.exceeded() {
+            stopped_at = Some(loc);
+            break;
+        }
+        let raw = &text[chunk.start..chunk.end];
         let end_line = source
             .location_of(chunk.end.saturating_sub(1).max(chunk.start))
             .line;
@@ -71,6 +91,7 @@ pub fn parse(file: FileId, source: &SourceFile) -> (Dockerfile, Vec<Warning>) {
             stages,
         },
         warnings,
+        stopped_at,
     )
 }
 

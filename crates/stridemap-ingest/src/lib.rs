@@ -333,6 +333,17 @@ fn parse_bytes(
     let budget = options
         .file_time_budget
         .map_or_else(Budget::unlimited, Budget::starting_now);
+    // What was read before the deadline is kept; the rest of the file is skipped.
+    let over_budget = || {
+        diag(
+            DiagnosticLevel::Warning,
+            "time-budget",
+            format!(
+                "parsing took longer than the per-file time budget ({}); the rest of the file is skipped",
+                budget.describe()
+            ),
+        )
+    };
     if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
         parsed.diagnostics.push(diag(
             DiagnosticLevel::Warning,
@@ -374,13 +385,18 @@ fn parse_bytes(
             parsed.contents = documents::classify(id, file_name, docs);
             parsed.nginx = embedded_nginx(id, &source, &parsed.contents.objects);
         }
-        FileKind::Nginx => match nginx::parse(&source.text, 0) {
-            Ok(Some(directives)) => parsed.nginx.push(stridemap_model::nginx::NginxConfig {
-                file: id,
-                embedded_in: None,
-                directives,
-            }),
-            Ok(None) => {}
+        FileKind::Nginx => match nginx::parse_within(&source.text, 0, budget) {
+            Ok(nginx::Parsed::Config(directives)) => {
+                parsed.nginx.push(stridemap_model::nginx::NginxConfig {
+                    file: id,
+                    embedded_in: None,
+                    directives,
+                })
+            }
+            Ok(nginx::Parsed::NotNginx) => {}
+            Ok(nginx::Parsed::OverBudget(loc)) => parsed
+                .diagnostics
+                .push(over_budget().at(loc.line, loc.column)),
             // Other `.conf` formats fail to parse as NGINX; only a file named for NGINX is an error.
             Err((loc, msg)) if file_name.to_ascii_lowercase().contains("nginx") => {
                 parsed.diagnostics.push(
@@ -390,21 +406,30 @@ fn parse_bytes(
             Err(_) => {}
         },
         FileKind::Dockerfile => {
-            let (df, warnings) = dockerfile::parse(id, &source);
+            let (df, warnings, stopped_at) = dockerfile::parse_within(id, &source, budget);
             for w in warnings {
                 parsed.diagnostics.push(
                     diag(DiagnosticLevel::Warning, "dockerfile-syntax", w.message)
                         .at(w.loc.line, w.loc.column),
                 );
             }
+            if let Some(loc) = stopped_at {
+                parsed
+                    .diagnostics
+                    .push(over_budget().at(loc.line, loc.column));
+            }
             parsed.dockerfile = Some(df);
         }
         FileKind::Properties => {
-            let (p, error) = properties::parse(id, &source.text);
-            if let Some((line, msg)) = error {
-                parsed.diagnostics.push(
+            let (p, stop) = properties::parse_within(id, &source.text, budget);
+            match stop {
+                Some(properties::Stop::Syntax(line, msg)) => parsed.diagnostics.push(
                     diag(DiagnosticLevel::Error, "properties-syntax", msg).at(line.max(1), 1),
-                );
+                ),
+                Some(properties::Stop::TimeBudget(line)) => {
+                    parsed.diagnostics.push(over_budget().at(line.max(1), 1))
+                }
+                None => {}
             }
             parsed.properties = Some(p);
         }
@@ -498,6 +523,61 @@ mod tests {
         assert!(d.message.contains("time budget (0ms)"), "{}", d.message);
         assert!(d.line.is_some());
         assert!(parsed.other_yaml.len() < 200_000);
+    }
+
+    #[test]
+    fn dockerfile_properties_and_nginx_stop_at_their_time_budget() {
+        let zero = Options {
+            file_time_budget: Some(Duration::ZERO),
+            ..Options::default()
+        };
+        let parse = |name: &str, kind, text: &str, options: &Options| {
+            parse_file(name, name, kind, text.as_bytes().to_vec(), options)
+        };
+        let dockerfile = format!("FROM alpine:3.20\n{}", "RUN echo hi\n".repeat(50_000));
+        let properties = "listeners=PLAINTEXT://0.0.0.0:9092\n".repeat(50_000);
+        let nginx = format!(
+            "http {{\n{}}}\n",
+            "server { listen 80; location / { proxy_pass http://api:8080; } }\n".repeat(20_000)
+        );
+        let cases = [
+            ("Dockerfile", FileKind::Dockerfile, dockerfile.as_str()),
+            (
+                "server.properties",
+                FileKind::Properties,
+                properties.as_str(),
+            ),
+            ("nginx.conf", FileKind::Nginx, nginx.as_str()),
+        ];
+        for (name, kind, text) in cases {
+            let over = parse(name, kind, text, &zero);
+            assert_eq!(codes(&over.diagnostics), ["time-budget"], "{name}");
+            let d = &over.diagnostics[0];
+            assert!(d.message.contains("time budget (0ms)"), "{}", d.message);
+            assert!(d.line.is_some_and(|l| l >= 1), "{name}");
+            // Within the default budget the same file is read whole, without a diagnostic.
+            let whole = parse(name, kind, text, &Options::default());
+            assert!(
+                whole.diagnostics.is_empty(),
+                "{name}: {:?}",
+                whole.diagnostics
+            );
+            match kind {
+                FileKind::Dockerfile => {
+                    assert!(over.dockerfile.unwrap().instructions.len() < 50_001);
+                    assert_eq!(whole.dockerfile.unwrap().instructions.len(), 50_001);
+                }
+                FileKind::Properties => {
+                    assert!(over.properties.unwrap().entries.len() < 50_000);
+                    assert_eq!(whole.properties.unwrap().entries.len(), 50_000);
+                }
+                _ => {
+                    // A configuration read in part is not kept: it would lack directives.
+                    assert!(over.nginx.is_empty());
+                    assert_eq!(whole.nginx[0].directives[0].block.len(), 20_000);
+                }
+            }
+        }
     }
 
     #[test]

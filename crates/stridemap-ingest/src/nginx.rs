@@ -4,6 +4,8 @@ use nginx_lint_parser::ast::{ConfigItem, Directive};
 use stridemap_model::nginx::NginxDirective;
 use stridemap_model::Location;
 
+use crate::budget::{Budget, Meter};
+
 /// Directives that only NGINX configurations have: a `.conf` file without any is something else.
 const NGINX_MARKERS: &[&str] = &[
     "server",
@@ -66,12 +68,37 @@ fn directive(item: &ConfigItem, line_offset: u32) -> Option<NginxDirective> {
     }
 }
 
+/// What [`parse_within`] made of a text.
+#[derive(Debug)]
+pub enum Parsed {
+    Config(Vec<NginxDirective>),
+    /// It parses, but has none of the directives only NGINX configurations have.
+    NotNginx,
+    /// The time budget ran out (at this location); nothing is kept, since a configuration read
+    /// in part would look as if it lacked the directives that were not reached.
+    OverBudget(Location),
+}
+
 /// Parses `text` (whose first line is `line_offset + 1` in its file). `Ok(None)` when it parses
 /// but is not an NGINX configuration.
 pub fn parse(
     text: &str,
     line_offset: u32,
 ) -> Result<Option<Vec<NginxDirective>>, (Location, String)> {
+    match parse_within(text, line_offset, Budget::unlimited())? {
+        Parsed::Config(directives) => Ok(Some(directives)),
+        Parsed::NotNginx | Parsed::OverBudget(_) => Ok(None),
+    }
+}
+
+/// [`parse`] within a time budget. The parser is one call that cannot be interrupted; it is
+/// linear in the input once the nesting is bounded, so the budget is checked before it, after
+/// it and while its tree is converted.
+pub fn parse_within(
+    text: &str,
+    line_offset: u32,
+    budget: Budget,
+) -> Result<Parsed, (Location, String)> {
     // The parser recurses per block (and slows down quadratically): refuse absurd nesting first.
     if let Some(line) = nested_deeper_than(text, MAX_BLOCK_DEPTH) {
         return Err((
@@ -79,13 +106,29 @@ pub fn parse(
             format!("blocks nested deeper than {MAX_BLOCK_DEPTH} levels; the file is not read"),
         ));
     }
+    let start = Location::new(line_offset + 1, 1);
+    if budget.exceeded() {
+        return Ok(Parsed::OverBudget(start));
+    }
     let config = nginx_lint_parser::parse_string(text)
         .map_err(|e| (Location::new(line_offset + 1, 1), e.to_string()))?;
-    let directives: Vec<NginxDirective> = config
-        .items
-        .iter()
-        .filter_map(|i| directive(i, line_offset))
-        .collect();
+    let mut meter = Meter::new(budget, 64);
+    let mut directives = Vec::with_capacity(config.items.len());
+    for item in &config.items {
+        if meter.over() {
+            let at = match item {
+                ConfigItem::Directive(d) => {
+                    Location::new(d.span.start.line as u32 + line_offset, 1)
+                }
+                _ => start,
+            };
+            return Ok(Parsed::OverBudget(at));
+        }
+        directives.extend(directive(item, line_offset));
+    }
+    if budget.exceeded() {
+        return Ok(Parsed::OverBudget(start));
+    }
     let mut is_nginx = false;
     fn scan(ds: &[NginxDirective], found: &mut bool) {
         for d in ds {
@@ -94,7 +137,11 @@ pub fn parse(
         }
     }
     scan(&directives, &mut is_nginx);
-    Ok(is_nginx.then_some(directives))
+    Ok(if is_nginx {
+        Parsed::Config(directives)
+    } else {
+        Parsed::NotNginx
+    })
 }
 
 /// Real configurations nest a handful of blocks (`http` → `server` → `location` → `if`).

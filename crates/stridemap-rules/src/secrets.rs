@@ -786,7 +786,11 @@ impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         let patterns: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 3).collect();
         let automaton = (!patterns.is_empty()).then(|| {
+            // The NFA builds in time linear in the patterns' total length; the DFA the builder
+            // would pick for few patterns fills a transition table per state, which for a few
+            // megabyte-long periodic secret values (hostile input) takes minutes.
             aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
                 .build(&patterns)
                 .expect("literal patterns always build")
