@@ -144,6 +144,63 @@ fn hostile_secret_values_are_found_and_redacted_in_bounded_time() {
     assert!(took < Duration::from_secs(60), "{took:?}");
 }
 
+/// Helm templates are programs: loops that print nothing, values that double, huge repeats and
+/// a template too slow for its time budget each stop with a diagnostic at their template line,
+/// and the rest of the scan goes on.
+#[test]
+fn hostile_helm_templates_are_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = [
+        ("silent-loop", "{{- range until 100000 }}{{- range until 100000 }}{{- end }}{{- end }}\n", "more than 10000000 steps"),
+        ("doubling", "{{- $x := \"abcdefgh\" }}\n{{- range until 64 }}{{- $x = printf \"%s%s\" $x $x }}{{- end }}\n", "makes a value over"),
+        ("repeat", "{{- $x := repeat 2000000000 \"x\" }}\n", "over 1 MiB"),
+        // 2 million iterations, under the step bound: only the time budget stops it.
+        ("slow", "{{- range until 100000 }}{{- range until 20 }}{{ if . }}{{ end }}{{- end }}{{- end }}\n", "time budget"),
+    ];
+    for (name, head, _) in charts {
+        write(
+            dir.path(),
+            &format!("{name}/Chart.yaml"),
+            format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n").as_bytes(),
+        );
+        write(dir.path(), &format!("{name}/values.yaml"), b"replicas: 1\n");
+        write(
+            dir.path(),
+            &format!("{name}/templates/cm.yaml"),
+            format!("{head}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+                .as_bytes(),
+        );
+    }
+    write(dir.path(), "pod.yaml", POD.as_bytes());
+    let stopped = |all: &[Value], name: &str| -> Option<String> {
+        all.iter()
+            .find(|d| {
+                d["code"] == "helm-render"
+                    && d["file"] == format!("{name}/templates/cm.yaml")
+                    && d["line"].as_u64().is_some_and(|l| l >= 1)
+            })
+            .map(|d| d["message"].as_str().unwrap().to_string())
+    };
+    let (report, took) = scan(dir.path(), &[]);
+    let all = diagnostics(&report);
+    for (name, _, message) in &charts[..3] {
+        let m = stopped(&all, name).unwrap_or_else(|| panic!("{name} not stopped: {all:#?}"));
+        assert!(m.contains(message), "{m}");
+    }
+    assert_eq!(
+        stopped(&all, "slow"),
+        None,
+        "within the default budget it renders"
+    );
+    still_reports(&report);
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    // 20 ms: far less than the slow template takes.
+    let (report, _) = scan(dir.path(), &["--file-time-budget", "0.02"]);
+    let m = stopped(&diagnostics(&report), "slow").expect("slow template stopped");
+    assert!(m.contains("time budget (20ms)"), "{m}");
+    still_reports(&report);
+}
+
 #[test]
 fn deep_nesting_is_bounded_in_every_format() {
     let dir = tempfile::tempdir().unwrap();

@@ -71,7 +71,13 @@ pub fn ingest(root: &Path, options: &Options) -> Corpus {
     let candidates = discover::discover(root, &options.walk, &mut diagnostics);
     let mut rendered = render::Rendered::default();
     render::kustomizations(root, &candidates, &options.render, &mut rendered);
-    render::charts(root, &candidates, &options.render, &mut rendered);
+    render::charts(
+        root,
+        &candidates,
+        &options.render,
+        options.file_time_budget,
+        &mut rendered,
+    );
     let results: Vec<(SourceFile, Parsed)> = candidates
         .par_iter()
         .enumerate()

@@ -127,7 +127,13 @@ pub fn kustomizations(
 }
 
 /// Renders every chart (a directory with `Chart.yaml`) that is not a subchart of another.
-pub fn charts(root: &Path, candidates: &[Candidate], options: &RenderOptions, out: &mut Rendered) {
+pub fn charts(
+    root: &Path,
+    candidates: &[Candidate],
+    options: &RenderOptions,
+    time_budget: Option<std::time::Duration>,
+    out: &mut Rendered,
+) {
     let dirs: Vec<(PathBuf, String)> = candidates
         .iter()
         .filter(|c| c.path.file_name().is_some_and(|n| n == "Chart.yaml"))
@@ -183,7 +189,14 @@ pub fn charts(root: &Path, candidates: &[Candidate], options: &RenderOptions, ou
         }
         let mut warnings = Vec::new();
         let mut failures = Vec::new();
-        match crate::helm::render(root, dir, options, &mut warnings, &mut failures) {
+        match crate::helm::render(
+            root,
+            dir,
+            options,
+            time_budget,
+            &mut warnings,
+            &mut failures,
+        ) {
             Ok(generated) => out.generated.push(generated),
             Err(e) => out.diagnostics.push(
                 Diagnostic::new(

@@ -132,3 +132,36 @@ fn runaway_templates_are_stopped() {
     .unwrap_err();
     assert!(err.contains("output exceeds"), "{err}");
 }
+
+/// Loops that print nothing, and values that double, are stopped by the step and value bounds
+/// (a time budget alone would let the doubling exhaust memory first).
+#[test]
+fn silent_loops_and_doubling_values_are_stopped() {
+    let started = std::time::Instant::now();
+    let err = render_text(
+        "t",
+        "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}",
+        &dot(),
+    )
+    .unwrap_err();
+    assert!(err.starts_with("t:1: rendering takes more than"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    for doubling in [
+        "{{ $x := \"abcdefgh\" }}\n{{ range until 60 }}{{ $x = printf \"%s%s\" $x $x }}{{ end }}",
+        "{{ $x := list 1 }}\n{{ range until 60 }}{{ $x = concat $x $x }}{{ end }}",
+        "{{ $x := list 1 }}\n{{ range until 60 }}{{ $x = list $x $x }}{{ end }}",
+        "{{ $x := dict \"a\" \"b\" }}\n{{ range $i := until 60 }}{{ $x = dict \"l\" $x \"r\" $x }}{{ end }}",
+    ] {
+        let err = render_text("t", doubling, &dot()).unwrap_err();
+        assert!(err.starts_with("t:2: "), "{err}");
+        assert!(err.contains("makes a value over 8388608 bytes"), "{err}");
+    }
+    // An ordinary loop over a few thousand items is far from either bound.
+    let out = render_text(
+        "t",
+        "{{ range $i := until 5000 }}{{ $i }},{{ end }}",
+        &dot(),
+    )
+    .unwrap();
+    assert!(out.text.ends_with("4999,"));
+}

@@ -6,6 +6,8 @@
 use super::funcs;
 use super::template::{self, Arg, Node, Pipe, Pos};
 use super::value::V;
+use crate::budget::Budget;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,9 +82,71 @@ const MAX_DEPTH: usize = 100;
 const MAX_OUTPUT: usize = 8 * 1024 * 1024;
 /// Bound on the iterations of `range` over an integer.
 const MAX_RANGE: i64 = 100_000;
+/// Bound on the steps (nodes walked, commands run) of one template's rendering, includes and
+/// `tpl` counted: nested loops multiply, and real charts take thousands of steps, not millions.
+const MAX_STEPS: u64 = 10_000_000;
+/// Bound on the size of a value a function makes (bytes of text, roughly): doubling a string or
+/// a list in a loop grows memory exponentially long before it takes time.
+const MAX_VALUE: usize = MAX_OUTPUT;
+/// How often the clock is read.
+const CLOCK_EVERY: u64 = 4096;
+
+/// The work one rendering may do, shared by the template and everything it includes.
+struct Work {
+    steps: Cell<u64>,
+    budget: Budget,
+}
+
+impl Work {
+    fn step(&self, pos: Pos) -> Result<(), ExecError> {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_STEPS {
+            return Err(error(
+                pos,
+                format!("rendering takes more than {MAX_STEPS} steps (a loop that multiplies?); stopped"),
+            ));
+        }
+        if steps % CLOCK_EVERY == 0 && self.budget.exceeded() {
+            return Err(error(
+                pos,
+                format!(
+                    "rendering took longer than the per-file time budget ({}); stopped",
+                    self.budget.describe()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// True when `v` holds more than `limit` bytes (strings' lengths, 8 per scalar or entry);
+/// stops counting as soon as it knows.
+fn larger_than(v: &V, limit: usize) -> bool {
+    fn size(v: &V, left: &mut usize) -> bool {
+        let own = match v {
+            V::Str(s) => s.len(),
+            V::List(l) => l.len() * 8,
+            V::Map(m) => m.keys().map(|k| k.len() + 8).sum(),
+            _ => 8,
+        };
+        if own > *left {
+            return true;
+        }
+        *left -= own;
+        match v {
+            V::List(l) => l.iter().any(|x| size(x, left)),
+            V::Map(m) => m.values().any(|x| size(x, left)),
+            _ => false,
+        }
+    }
+    let mut left = limit;
+    size(v, &mut left)
+}
 
 struct State<'e> {
     engine: &'e Engine,
+    work: &'e Work,
     vars: Vec<(String, V)>,
     out: Output,
     depth: usize,
@@ -101,12 +165,22 @@ impl Engine {
 
     /// Renders the template file `name` with `dot` as its data.
     pub fn render(&self, name: &str, dot: &V) -> Result<Output, ExecError> {
+        self.render_within(name, dot, Budget::unlimited())
+    }
+
+    /// [`Engine::render`] that stops with an error once `budget` runs out.
+    pub fn render_within(&self, name: &str, dot: &V, budget: Budget) -> Result<Output, ExecError> {
         let tree = self
             .trees
             .get(name)
             .ok_or_else(|| error(Pos { file: 0, line: 0 }, format!("no template {name:?}")))?;
+        let work = Work {
+            steps: Cell::new(0),
+            budget,
+        };
         let mut state = State {
             engine: self,
+            work: &work,
             vars: vec![("$".into(), dot.clone())],
             out: Output::default(),
             depth: 0,
@@ -116,12 +190,13 @@ impl Engine {
     }
 
     /// Renders a named template to a string (`include`).
-    pub fn include(
+    fn include(
         &self,
         name: &str,
         dot: &V,
         pos: Pos,
         depth: usize,
+        work: &Work,
     ) -> Result<String, ExecError> {
         let tree = self.defines.get(name).ok_or_else(|| {
             error(
@@ -134,6 +209,7 @@ impl Engine {
         }
         let mut state = State {
             engine: self,
+            work,
             vars: vec![("$".into(), dot.clone())],
             out: Output::default(),
             depth: depth + 1,
@@ -143,11 +219,19 @@ impl Engine {
     }
 
     /// Renders a string as a template (`tpl`): it sees the named templates of the chart.
-    pub fn tpl(&self, src: &str, dot: &V, pos: Pos, depth: usize) -> Result<String, ExecError> {
+    fn tpl(
+        &self,
+        src: &str,
+        dot: &V,
+        pos: Pos,
+        depth: usize,
+        work: &Work,
+    ) -> Result<String, ExecError> {
         let parsed = template::parse(src, pos.file)
             .map_err(|e| error(pos, format!("tpl: {}", e.message)))?;
         let mut state = State {
             engine: self,
+            work,
             vars: vec![("$".into(), dot.clone())],
             out: Output::default(),
             depth: depth + 1,
@@ -195,6 +279,7 @@ impl<'e> State<'e> {
     }
 
     fn walk(&mut self, node: &Node, dot: &V) -> Result<Flow, ExecError> {
+        self.work.step(node_pos(node))?;
         match node {
             Node::Text(t, pos) => {
                 self.out.write(t, *pos, true);
@@ -260,6 +345,8 @@ impl<'e> State<'e> {
                     return Ok(flow);
                 }
                 for (k, v) in items {
+                    // An iteration is a step even when its body is empty.
+                    self.work.step(pipe.pos)?;
                     let inner = self.vars.len();
                     match pipe.decl.as_slice() {
                         [] => {}
@@ -337,6 +424,7 @@ impl<'e> State<'e> {
         piped: Option<V>,
         pos: Pos,
     ) -> Result<V, ExecError> {
+        self.work.step(pos)?;
         match &cmd[0] {
             Arg::Ident(name) => {
                 // `and` and `or` evaluate their arguments only as far as needed.
@@ -448,7 +536,9 @@ impl<'e> State<'e> {
             "include" => {
                 let [n, data] = two(&args, name, pos)?;
                 let n = string(&n);
-                Ok(V::Str(self.engine.include(&n, &data, pos, self.depth)?))
+                Ok(V::Str(
+                    self.engine.include(&n, &data, pos, self.depth, self.work)?,
+                ))
             }
             "tpl" => {
                 let [src, data] = two(&args, name, pos)?;
@@ -457,11 +547,19 @@ impl<'e> State<'e> {
                     &data,
                     pos,
                     self.depth,
+                    self.work,
                 )?))
             }
             _ => {
                 let _ = dot;
-                funcs::call(name, &args).map_err(|m| error(pos, m))
+                let v = funcs::call(name, &args).map_err(|m| error(pos, m))?;
+                if larger_than(&v, MAX_VALUE) {
+                    return Err(error(
+                        pos,
+                        format!("{name} makes a value over {MAX_VALUE} bytes; rendering stopped"),
+                    ));
+                }
+                Ok(v)
             }
         }
     }
@@ -534,5 +632,17 @@ fn method_call(recv: &V, method: &str, args: &[V], pos: Pos) -> Result<V, ExecEr
             pos,
             format!("can't call method/function {m:?} on {}", other.type_name()),
         )),
+    }
+}
+
+/// Where a node starts, for errors.
+fn node_pos(node: &Node) -> Pos {
+    match node {
+        Node::Text(_, pos) | Node::Template(_, _, pos) | Node::Break(pos) | Node::Continue(pos) => {
+            *pos
+        }
+        Node::Action(pipe) | Node::If(pipe, ..) | Node::Range(pipe, ..) | Node::With(pipe, ..) => {
+            pipe.pos
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod funcs;
 pub mod template;
 pub mod value;
 
+use crate::budget::Budget;
 use crate::render::{Generated, RenderOptions};
 use crate::yaml::{parse_documents, YamlLimits};
 use std::collections::BTreeMap;
@@ -463,6 +464,7 @@ pub fn render(
     root: &Path,
     dir: &Path,
     options: &RenderOptions,
+    time_budget: Option<std::time::Duration>,
     warnings: &mut Vec<RenderError>,
     failures: &mut Vec<RenderError>,
 ) -> Result<Generated, RenderError> {
@@ -531,7 +533,9 @@ pub fn render(
     };
     let mut documents = Vec::new();
     for job in &jobs {
-        let out = match engine.render(&job.name, &job.dot) {
+        // Each template file has the per-file time budget, as a file read from disk has.
+        let budget = time_budget.map_or_else(Budget::unlimited, Budget::starting_now);
+        let out = match engine.render_within(&job.name, &job.dot, budget) {
             Ok(out) => out,
             Err(e) => {
                 failures.push(RenderError {
