@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("properties", properties),
     ("nginx", nginx),
     ("code", code),
+    ("helm", helm),
     ("scan", scan),
 ];
 
@@ -122,6 +123,41 @@ pub fn code(data: &[u8]) {
         FileKind::Source(language),
         rest.to_vec(),
         &options(),
+    );
+}
+
+/// The built-in Helm template engine: parsing, execution and the template functions. Bytes
+/// before a NUL are the chart's values (YAML), the rest is the template; without a NUL the
+/// whole input is the template, rendered with a few fixed values.
+pub fn helm(data: &[u8]) {
+    use std::collections::BTreeMap;
+    use stridemap_ingest::helm::{render_text, value::V};
+    use stridemap_ingest::yaml::{parse_documents, YamlLimits};
+    contain_third_party_panics();
+    let (values, template) = match data.iter().position(|b| *b == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (
+            &b"name: shop\nreplicas: 2\nimage: {repository: shop, tag: \"1.0\"}\nports: [80, 443]\nenv: {A: b}\n"[..],
+            data,
+        ),
+    };
+    let values = String::from_utf8_lossy(values);
+    let (docs, _) = parse_documents(&values, YamlLimits::default());
+    let values = docs.first().map_or(V::Nil, |(_, node)| V::from_node(node));
+    let dot = V::Map(BTreeMap::from([
+        ("Values".to_string(), values),
+        (
+            "Release".to_string(),
+            V::Map(BTreeMap::from([
+                ("Name".to_string(), V::str("release-name")),
+                ("Namespace".to_string(), V::str("default")),
+            ])),
+        ),
+    ]));
+    let _ = render_text(
+        "chart/templates/t.yaml",
+        &String::from_utf8_lossy(template),
+        &dot,
     );
 }
 
