@@ -352,6 +352,88 @@ fn symlink_loops_and_links_out_of_the_root_are_not_followed() {
     diagnostic(&all, "broken-symlink", "dangling.yaml");
 }
 
+/// A kustomization may name files by relative path; one that climbs out of the scanned
+/// directory (or names an absolute path) must not make the scanner read the machine's files.
+#[test]
+fn kustomizations_cannot_read_outside_the_root() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "secret.yaml",
+        b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: host-secret\nstringData:\n  password: Zq8vN3xLw0pR7tYh\n",
+    );
+    write(outside.path(), "creds.env", b"API_TOKEN=Zq8vN3xLw0pR7tYh\n");
+    let dir = tempfile::tempdir().unwrap();
+    let up = "../".repeat(dir.path().components().count() + 2);
+    let target = outside.path().join("secret.yaml");
+    let cases = [
+        (
+            "relative",
+            format!(
+                "resources:\n  - {up}{}\n",
+                target.display().to_string().trim_start_matches('/')
+            ),
+        ),
+        (
+            "absolute",
+            format!("resources:\n  - {}\n", target.display()),
+        ),
+        (
+            "generator",
+            format!(
+                "configMapGenerator:\n  - name: creds\n    envs:\n      - {}\n",
+                outside.path().join("creds.env").display()
+            ),
+        ),
+        (
+            "patch",
+            format!(
+                "resources:\n  - pod.yaml\npatches:\n  - path: {}\n",
+                target.display()
+            ),
+        ),
+    ];
+    for (name, kustomization) in &cases {
+        write(
+            dir.path(),
+            &format!("{name}/kustomization.yaml"),
+            kustomization.as_bytes(),
+        );
+        write(dir.path(), &format!("{name}/pod.yaml"), POD.as_bytes());
+    }
+    write(dir.path(), "pod.yaml", POD.as_bytes());
+    let out = stridemap()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let all = diagnostics(&report);
+    for (name, _) in &cases {
+        let file = format!("{name}/kustomization.yaml");
+        let d = diagnostic(&all, "kustomize-build", &file);
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the scanned directory"),
+            "{d}"
+        );
+        assert!(d["line"].as_u64().is_some_and(|l| l >= 2), "{d}");
+    }
+    assert!(
+        !text.contains("host-secret"),
+        "an object from outside the root was read"
+    );
+    assert!(
+        !text.contains(&outside.path().display().to_string()),
+        "a path outside the root is printed"
+    );
+    still_reports(&report);
+}
+
 #[test]
 fn non_utf8_names_and_contents() {
     use std::os::unix::ffi::OsStrExt;

@@ -17,6 +17,9 @@ use stridemap_model::{Location, Node, Value};
 pub const KUSTOMIZATION_FILES: &[&str] =
     &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// The largest file a build reads (the default size limit of scanned files).
+const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
 /// The kustomization file of a directory, if it has one.
 pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
     KUSTOMIZATION_FILES
@@ -97,6 +100,7 @@ pub struct Built {
 pub fn build(root: &Path, dir: &Path) -> Result<Built, BuildError> {
     let mut b = Builder {
         root: root.to_path_buf(),
+        canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
         out: Built::default(),
         loaded: BTreeMap::new(),
         depth: 0,
@@ -106,7 +110,7 @@ pub fn build(root: &Path, dir: &Path) -> Result<Built, BuildError> {
         loc: Location::new(1, 1),
         message: "no kustomization file".into(),
     })?;
-    let k = b.load_yaml(&file)?;
+    let k = b.load_yaml(&file, None)?;
     let doc = k
         .first()
         .cloned()
@@ -119,6 +123,9 @@ pub fn build(root: &Path, dir: &Path) -> Result<Built, BuildError> {
 
 struct Builder {
     root: PathBuf,
+    /// Nothing outside it is read: a kustomization in a scanned repository must not make the
+    /// scanner read (and report on) the files of the machine it runs on.
+    canonical_root: PathBuf,
     out: Built,
     /// Files already appended: canonical path → (line offset, documents).
     loaded: BTreeMap<PathBuf, Vec<Node>>,
@@ -182,16 +189,37 @@ impl Builder {
         }
     }
 
-    /// Appends a file to the generated text (once) and returns its documents, positioned there.
-    fn load_yaml(&mut self, path: &Path) -> Result<Vec<Node>, BuildError> {
+    /// The text of a file the kustomization names, if it lies inside the scanned root and is
+    /// not larger than a scanned file may be. `Err` carries the reason.
+    fn read_inside_root(&self, path: &Path) -> Result<(PathBuf, String), String> {
         let canonical = path
             .canonicalize()
-            .map_err(|e| self.error(path, Location::new(1, 1), format!("cannot read: {e}")))?;
-        if let Some(docs) = self.loaded.get(&canonical) {
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if !canonical.starts_with(&self.canonical_root) {
+            return Err("names a file outside the scanned directory; not read".into());
+        }
+        let size = std::fs::metadata(&canonical)
+            .map_err(|e| format!("cannot read: {e}"))?
+            .len();
+        if size > MAX_FILE_SIZE {
+            return Err(format!(
+                "names a file of {size} bytes, over the {MAX_FILE_SIZE}-byte limit; not read"
+            ));
+        }
+        let text = std::fs::read_to_string(&canonical).map_err(|e| format!("cannot read: {e}"))?;
+        Ok((canonical, text))
+    }
+
+    /// Appends a file to the generated text (once) and returns its documents, positioned there.
+    /// A file that cannot be read is reported at the entry that names it (`named_by`).
+    fn load_yaml(&mut self, path: &Path, named_by: Option<&Node>) -> Result<Vec<Node>, BuildError> {
+        if let Some(docs) = path.canonicalize().ok().and_then(|c| self.loaded.get(&c)) {
             return Ok(docs.clone());
         }
-        let text = std::fs::read_to_string(&canonical)
-            .map_err(|e| self.error(path, Location::new(1, 1), format!("cannot read: {e}")))?;
+        let (canonical, text) = self.read_inside_root(path).map_err(|m| match named_by {
+            Some(entry) => self.error_at(entry, m),
+            None => self.error(path, Location::new(1, 1), m),
+        })?;
         let offset = self.append(&self.rel(&canonical), &text);
         let (docs, error) = parse_documents(&text, YamlLimits::default());
         if let Some(e) = error {
@@ -275,7 +303,7 @@ impl Builder {
                     self.out
                         .dirs
                         .insert(path.canonicalize().unwrap_or(path.clone()));
-                    let docs = self.load_yaml(&sub)?;
+                    let docs = self.load_yaml(&sub, Some(entry))?;
                     let doc = docs
                         .first()
                         .cloned()
@@ -285,7 +313,7 @@ impl Builder {
                     self.out
                         .files
                         .insert(path.canonicalize().unwrap_or(path.clone()));
-                    for doc in self.load_yaml(&path)? {
+                    for doc in self.load_yaml(&path, Some(entry))? {
                         push_object(&mut objects, doc);
                     }
                 } else {
@@ -302,7 +330,7 @@ impl Builder {
             self.out
                 .dirs
                 .insert(path.canonicalize().unwrap_or(path.clone()));
-            let docs = self.load_yaml(&sub)?;
+            let docs = self.load_yaml(&sub, Some(entry))?;
             let doc = docs
                 .first()
                 .cloned()
@@ -376,8 +404,9 @@ impl Builder {
                             .unwrap_or(spec),
                         spec,
                     ));
-                    let text = std::fs::read_to_string(dir.join(p))
-                        .map_err(|e| self.error_at(f, format!("cannot read `{p}`: {e}")))?;
+                    let (_, text) = self
+                        .read_inside_root(&dir.join(p))
+                        .map_err(|m| self.error_at(f, m))?;
                     data.push((k.to_string(), text, f.loc));
                 }
                 for env in generator
@@ -388,8 +417,9 @@ impl Builder {
                     .chain(generator.get("env"))
                 {
                     let Some(p) = env.as_str() else { continue };
-                    let text = std::fs::read_to_string(dir.join(p))
-                        .map_err(|e| self.error_at(env, format!("cannot read `{p}`: {e}")))?;
+                    let (_, text) = self
+                        .read_inside_root(&dir.join(p))
+                        .map_err(|m| self.error_at(env, m))?;
                     for line in text.lines().map(str::trim) {
                         if line.is_empty() || line.starts_with('#') {
                             continue;
@@ -522,7 +552,7 @@ impl Builder {
         if !path.is_file() {
             return Err(self.error_at(entry, format!("patch `{text}` not found")));
         }
-        self.load_yaml(&path)
+        self.load_yaml(&path, Some(entry))
     }
 
     /// The documents of a `patches`/`patchesJson6902` entry (`path:` or inline `patch:`).
@@ -536,7 +566,7 @@ impl Builder {
             self.out
                 .files
                 .insert(path.canonicalize().unwrap_or(path.clone()));
-            return self.load_yaml(&path);
+            return self.load_yaml(&path, Some(p));
         }
         match entry.get("patch") {
             Some(p) => self.inline(p),
