@@ -18,6 +18,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("nginx", nginx),
     ("code", code),
     ("helm", helm),
+    ("terraform", terraform),
     ("scan", scan),
 ];
 
@@ -122,6 +123,17 @@ pub fn code(data: &[u8]) {
         name,
         FileKind::Source(language),
         rest.to_vec(),
+        &options(),
+    );
+}
+
+/// Terraform (HCL) files, as the EKS/GKE/AKS rules read them.
+pub fn terraform(data: &[u8]) {
+    parse_file(
+        "main.tf",
+        "main.tf",
+        FileKind::Terraform,
+        data.to_vec(),
         &options(),
     );
 }
