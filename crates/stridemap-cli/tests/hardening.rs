@@ -434,6 +434,100 @@ fn kustomizations_cannot_read_outside_the_root() {
     still_reports(&report);
 }
 
+/// A Helm chart is read by the renderer, not the walk; its links are not followed either:
+/// values, templates and subcharts that are symbolic links to files outside the root.
+#[test]
+fn helm_charts_do_not_follow_links_out_of_the_root() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "values.yaml",
+        b"hostPassword: Zq8vN3xLw0pR7tYh\n",
+    );
+    write(
+        outside.path(),
+        "evil.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: host-file\n",
+    );
+    write(
+        outside.path(),
+        "sub/Chart.yaml",
+        b"apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    );
+    write(
+        outside.path(),
+        "sub/templates/cm.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: host-subchart\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for chart in ["linked-values", "linked-templates"] {
+        write(
+            dir.path(),
+            &format!("{chart}/Chart.yaml"),
+            format!("apiVersion: v2\nname: {chart}\nversion: 0.1.0\n").as_bytes(),
+        );
+        write(
+            dir.path(),
+            &format!("{chart}/templates/pod.yaml"),
+            format!("{POD}  annotations:\n    leak: {{{{ .Values.hostPassword | quote }}}}\n")
+                .as_bytes(),
+        );
+    }
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, dir.path().join(name)).unwrap()
+    };
+    link(
+        &outside.path().join("values.yaml"),
+        "linked-values/values.yaml",
+    );
+    link(
+        &outside.path().join("evil.yaml"),
+        "linked-templates/templates/evil.yaml",
+    );
+    fs::create_dir_all(dir.path().join("linked-templates/charts")).unwrap();
+    link(&outside.path().join("sub"), "linked-templates/charts/sub");
+    let (report, _) = scan(dir.path(), &[]);
+    let text = report.to_string();
+    for leaked in ["Zq8vN3xLw0pR7tYh", "host-file", "host-subchart"] {
+        assert!(
+            !text.contains(leaked),
+            "{leaked} read from outside the root"
+        );
+    }
+    let all = diagnostics(&report);
+    let messages: Vec<&str> = all
+        .iter()
+        .filter(|d| d["code"] == "helm-render")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    for (code, file, what) in [
+        (
+            "helm-render",
+            "linked-values/values.yaml",
+            "symbolic link; not followed",
+        ),
+        // Templates are listed by a walk that skips links (the scan's walk reports them).
+        (
+            "symlink-outside-root",
+            "linked-templates/templates/evil.yaml",
+            "not followed",
+        ),
+        (
+            "helm-render",
+            "linked-templates/charts/sub",
+            "subchart is a symbolic link",
+        ),
+    ] {
+        let d = diagnostic(&all, code, file);
+        assert!(d["message"].as_str().unwrap().contains(what), "{d}");
+    }
+    // The chart whose links are only skipped still renders: its pod is reported.
+    assert!(
+        text.contains("linked-templates/templates/pod.yaml"),
+        "{messages:?}"
+    );
+}
+
 #[test]
 fn non_utf8_names_and_contents() {
     use std::os::unix::ffi::OsStrExt;

@@ -70,7 +70,14 @@ struct Chart {
 
 fn rel(root: &Path, path: &Path) -> String {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let p = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    // The directory is resolved, not the file: a link is named where it is, not where it points.
+    let p = match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => dir
+            .canonicalize()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
+    };
     let s = p
         .strip_prefix(&root)
         .unwrap_or(&p)
@@ -83,11 +90,46 @@ fn rel(root: &Path, path: &Path) -> String {
     }
 }
 
+/// The largest chart file read (the default size limit of scanned files).
+const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+/// A chart file's text. Symbolic links are not followed (a link could reach any file of the
+/// machine running the scan) and files over [`MAX_FILE_SIZE`] are not read.
+fn read_chart_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.file_type().is_symlink() {
+        return Err("a symbolic link; not followed".into());
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!(
+            "{} bytes, over the {MAX_FILE_SIZE}-byte limit; not read",
+            meta.len()
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// A chart's YAML file (`Chart.yaml`, `values.yaml`) as a value.
 fn yaml_value(path: &Path, root: &Path) -> Result<V, RenderError> {
-    let text = std::fs::read_to_string(path).map_err(|e| RenderError {
+    yaml_file_value(path, root, read_chart_file)
+}
+
+/// A values file the user named (`--helm-values`): read wherever it is.
+fn user_yaml_value(path: &Path, root: &Path) -> Result<V, RenderError> {
+    yaml_file_value(path, root, |p| {
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read: {e}"))
+    })
+}
+
+fn yaml_file_value(
+    path: &Path,
+    root: &Path,
+    read: impl Fn(&Path) -> Result<String, String>,
+) -> Result<V, RenderError> {
+    let text = read(path).map_err(|message| RenderError {
         file: rel(root, path),
         loc: Location::new(1, 1),
-        message: format!("cannot read: {e}"),
+        message,
     })?;
     let (docs, error) = parse_documents(&text, YamlLimits::default());
     if let Some(e) = error {
@@ -178,8 +220,18 @@ fn load(
         if r.starts_with("charts/") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
+        let text = match read_chart_file(&path) {
+            Ok(text) => text,
+            // Other chart files are data for `.Files`; a template that cannot be read is reported.
+            Err(message) if r.starts_with("templates/") => {
+                diagnostics.push(RenderError {
+                    file: rel(root, &path),
+                    loc: Location::new(1, 1),
+                    message: format!("template not read: {message}"),
+                });
+                continue;
+            }
+            Err(_) => continue,
         };
         if r.starts_with("templates/") {
             templates.push((r, text));
@@ -193,6 +245,14 @@ fn load(
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let path = e.path();
+            if e.file_type().is_ok_and(|t| t.is_symlink()) {
+                diagnostics.push(RenderError {
+                    file: rel(root, &path),
+                    loc: Location::new(1, 1),
+                    message: "subchart is a symbolic link; not followed".into(),
+                });
+                continue;
+            }
             if path.join("Chart.yaml").is_file() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 subcharts.push(load(
@@ -502,7 +562,7 @@ pub fn render(
 
     let mut values = chart.values.clone();
     for file in &options.helm_values {
-        let user = yaml_value(file, root)?;
+        let user = user_yaml_value(file, root)?;
         values = funcs::deep_merge(values, &user, true);
     }
     for spec in &options.helm_set {
