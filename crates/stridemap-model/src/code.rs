@@ -307,6 +307,20 @@ pub struct HardcodedValue {
     pub loc: Location,
 }
 
+/// A client setting that selects a Kafka security protocol in code: a literal `PLAINTEXT` or
+/// `SASL_PLAINTEXT` given to a `security.protocol`-like key (map entry, keyword argument,
+/// `put`/`set` argument, assignment), or the enum constant `SecurityProtocol.PLAINTEXT`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProtocolSetting {
+    /// The key as written (`security.protocol`, `SECURITY_PROTOCOL_CONFIG`); `None` for the
+    /// enum constant.
+    pub key: Option<String>,
+    /// `PLAINTEXT` or `SASL_PLAINTEXT`.
+    pub value: String,
+    /// Where the key (or the constant) starts.
+    pub loc: Location,
+}
+
 /// Everything extracted from one source file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodeFacts {
@@ -327,6 +341,8 @@ pub struct CodeFacts {
     pub secret_logs: Vec<SecretLog>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hardcoded: Vec<HardcodedValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub protocol_settings: Vec<ProtocolSetting>,
 }
 
 impl CodeFacts {
@@ -343,6 +359,7 @@ impl CodeFacts {
             retries: Vec::new(),
             secret_logs: Vec::new(),
             hardcoded: Vec::new(),
+            protocol_settings: Vec::new(),
         }
     }
 

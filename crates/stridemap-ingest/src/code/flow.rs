@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use stridemap_model::code::{
     CodeFacts, DataSource, Deserialization, Expr, Handler, HandlerKind, HardcodedValue, LoggedName,
-    NameKind, RetryLoop, SecretLog,
+    NameKind, ProtocolSetting, RetryLoop, SecretLog,
 };
 use tree_sitter::Node;
 
@@ -183,6 +183,8 @@ pub(crate) struct Flow<'t> {
     pub retries: Vec<RetryLoop>,
     pub secret_logs: Vec<SecretLog>,
     pub hardcoded: Vec<HardcodedValue>,
+    /// Kafka clients set to a cleartext protocol (sorted, by `settings::protocol_settings`).
+    pub protocol_settings: Vec<ProtocolSetting>,
     /// Decorators and annotations (by start byte) → the function they are on, filled by the
     /// languages that have them (asking a node for its parent is slow in tree-sitter).
     pub decorated: HashMap<usize, Node<'t>>,
@@ -364,6 +366,7 @@ impl<'t> Flow<'t> {
         facts.retries = retries;
         facts.secret_logs = logs;
         facts.hardcoded = hard;
+        facts.protocol_settings = self.protocol_settings;
     }
 }
 
@@ -1403,7 +1406,7 @@ static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::Lazy
 });
 
 /// String literal node kinds of the grammars.
-const STRING_KINDS: &[&str] = &[
+pub(crate) const STRING_KINDS: &[&str] = &[
     "string",
     "template_string",
     "interpreted_string_literal",

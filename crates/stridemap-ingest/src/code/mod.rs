@@ -25,6 +25,7 @@ mod go;
 mod java;
 mod js;
 mod python;
+mod settings;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -81,6 +82,7 @@ pub fn extract_within(
         Language::Go => go::extract(&mut cx, &captures),
         Language::Java => java::extract(&mut cx, &captures),
     }
+    settings::protocol_settings(&mut cx);
     cx.finish(&mut facts);
     (facts, None)
 }

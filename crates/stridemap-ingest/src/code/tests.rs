@@ -426,3 +426,70 @@ fn output_is_deterministic() {
     let b = facts(Language::JavaScript, "g.js", src);
     assert_eq!(a, b);
 }
+
+/// Kafka clients set to a cleartext protocol, per language: (key or `-` for the enum constant,
+/// value, line). Comments, other protocols, other keys and log messages are not settings.
+#[test]
+fn kafka_protocol_settings_from_the_syntax_tree() {
+    let cases: [(Language, &str, &str, Vec<(&str, &str, u32)>); 5] = [
+        (
+            Language::Python,
+            "app.py",
+            "from kafka import KafkaProducer\n# security_protocol=\"PLAINTEXT\" was the old setting\np = KafkaProducer(bootstrap_servers=b, security_protocol=\"PLAINTEXT\")\nconf = {'security.protocol': 'sasl_plaintext', 'note': 'PLAINTEXT'}\nconf['security.protocol'] = 'PLAINTEXT'\nok = KafkaProducer(security_protocol='SASL_SSL')\nlog.info(\"PLAINTEXT listener\")\n",
+            vec![
+                ("security_protocol", "PLAINTEXT", 3),
+                ("security.protocol", "SASL_PLAINTEXT", 4),
+                ("security.protocol", "PLAINTEXT", 5),
+            ],
+        ),
+        (
+            Language::Java,
+            "Consumer.java",
+            "import org.apache.kafka.clients.CommonClientConfigs;\nclass C {\n  void f(Properties props) {\n    props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, \"SASL_PLAINTEXT\");\n    props.put(\"security.protocol\", SecurityProtocol.PLAINTEXT.name);\n    // props.put(\"security.protocol\", \"PLAINTEXT\");\n    props.put(\"client.id\", \"PLAINTEXT\");\n    var p = org.apache.kafka.common.security.auth.SecurityProtocol.PLAINTEXT;\n  }\n}\n",
+            vec![
+                ("SECURITY_PROTOCOL_CONFIG", "SASL_PLAINTEXT", 4),
+                ("security.protocol", "PLAINTEXT", 5),
+                ("-", "PLAINTEXT", 8),
+            ],
+        ),
+        (
+            Language::Go,
+            "main.go",
+            "package main\nimport \"github.com/confluentinc/confluent-kafka-go/kafka\"\nfunc main() {\n\tconf := kafka.ConfigMap{\"bootstrap.servers\": b, \"security.protocol\": \"PLAINTEXT\"}\n\tconf.SetKey(\"security.protocol\", \"SASL_PLAINTEXT\")\n\tconf.SetKey(\"sasl.mechanism\", \"PLAINTEXT\")\n}\n",
+            vec![
+                ("security.protocol", "PLAINTEXT", 4),
+                ("security.protocol", "SASL_PLAINTEXT", 5),
+            ],
+        ),
+        (
+            Language::JavaScript,
+            "client.js",
+            "const Kafka = require('node-rdkafka');\nconst producer = new Kafka.Producer({\n  'metadata.broker.list': brokers,\n  'security.protocol': 'plaintext',\n});\nconst other = { securityProtocol: 'SSL' };\n",
+            vec![("security.protocol", "PLAINTEXT", 4)],
+        ),
+        (
+            Language::Python,
+            "no_kafka.py",
+            "conf = {'security.protocol': 'PLAINTEXT'}\n",
+            vec![],
+        ),
+    ];
+    for (language, path, src, want) in cases {
+        let got: Vec<(String, String, u32)> = facts(language, path, src)
+            .protocol_settings
+            .iter()
+            .map(|s| {
+                (
+                    s.key.clone().unwrap_or_else(|| "-".into()),
+                    s.value.clone(),
+                    s.loc.line,
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, u32)> = want
+            .into_iter()
+            .map(|(k, v, l)| (k.to_string(), v.to_string(), l))
+            .collect();
+        assert_eq!(got, want, "{path}");
+    }
+}

@@ -1673,16 +1673,6 @@ fn cleartext_protocol(value: &str) -> Option<bool> {
     }
 }
 
-fn code_pattern() -> &'static regex::Regex {
-    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r#"(?i)(security[._]protocol|SECURITY_PROTOCOL_CONFIG|securityProtocol)["']?\s*(?:[:=,]|=>)\s*(?:SecurityProtocol\.)?["']?(SASL_PLAINTEXT|PLAINTEXT)\b|SecurityProtocol\.(SASL_PLAINTEXT|PLAINTEXT)\b"#,
-        )
-        .expect("valid regex")
-    });
-    &RE
-}
-
 /// Every place a Kafka client selects a cleartext protocol: application code, client
 /// `.properties` files, Spring YAML, container and Compose environment, ConfigMaps. Broker
 /// configurations and test code are left out.
@@ -1711,35 +1701,19 @@ pub fn client_settings<'a>(cx: &Context<'a>) -> Vec<ClientSetting<'a>> {
         if s2s::is_test_path(&source.path) {
             continue;
         }
-        let lower = source.text.to_ascii_lowercase();
-        if !lower.contains("kafka") {
-            continue;
-        }
-        for (i, line) in source.text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            if trimmed.starts_with("//") || trimmed.starts_with('#') || trimmed.starts_with('*') {
-                continue;
-            }
-            for cap in code_pattern().captures_iter(line) {
-                let value = cap
-                    .get(2)
-                    .or_else(|| cap.get(3))
-                    .expect("one group matches");
-                let whole = cap.get(0).expect("match");
-                let value = value.as_str().to_ascii_uppercase();
-                let shown = match cap.get(1) {
-                    Some(key) => format!("`{}` = `{value}`", key.as_str()),
-                    None => format!("`SecurityProtocol.{value}`"),
-                };
-                let mut s = file_setting(
-                    facts.file,
-                    Location::new(i as u32 + 1, whole.start() as u32 + 1),
-                    shown,
-                    value == "SASL_PLAINTEXT",
-                );
-                s.resource = format!("Source/{}", source.path);
-                out.push(s);
-            }
+        for setting in &facts.protocol_settings {
+            let shown = match &setting.key {
+                Some(key) => format!("`{key}` = `{}`", setting.value),
+                None => format!("`SecurityProtocol.{}`", setting.value),
+            };
+            let mut s = file_setting(
+                facts.file,
+                setting.loc,
+                shown,
+                setting.value == "SASL_PLAINTEXT",
+            );
+            s.resource = format!("Source/{}", source.path);
+            out.push(s);
         }
     }
     let broker_files: BTreeSet<FileId> = cx
@@ -2029,13 +2003,5 @@ mod tests {
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0].1, "listeners");
         assert_eq!(parsed[1].2, "1");
-        let re = code_pattern();
-        assert!(re.is_match(r#"props.put("security.protocol", "PLAINTEXT");"#));
-        assert!(re.is_match(r#"KafkaProducer(bootstrap_servers=b, security_protocol="PLAINTEXT")"#));
-        assert!(re.is_match(
-            r#"props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");"#
-        ));
-        assert!(re.is_match(r#"conf := kafka.ConfigMap{"security.protocol": "PLAINTEXT"}"#));
-        assert!(!re.is_match(r#"props.put("security.protocol", "SASL_SSL");"#));
     }
 }
