@@ -8,6 +8,7 @@
 //! value (the base, the patch, or the kustomization field that set it).
 
 use crate::yaml::{parse_documents, YamlLimits};
+use crate::DEFAULT_MAX_FILE_SIZE as MAX_FILE_SIZE;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use stridemap_model::corpus::LineOrigins;
@@ -16,9 +17,6 @@ use stridemap_model::{Location, Node, Value};
 /// File names that make a directory a kustomization.
 pub const KUSTOMIZATION_FILES: &[&str] =
     &["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// The largest file a build reads (the default size limit of scanned files).
-const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
 /// The kustomization file of a directory, if it has one.
 pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {

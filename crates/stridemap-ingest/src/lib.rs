@@ -30,6 +30,10 @@ pub use budget::Budget;
 pub use discover::{Candidate, RelativeGlobs, WalkOptions};
 pub use yaml::YamlLimits;
 
+/// The largest file read by default (`--max-file-size`); the Helm and Kustomize builders, which
+/// read the files they name themselves, hold to it too.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub walk: WalkOptions,
@@ -46,7 +50,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             walk: WalkOptions::default(),
-            max_file_size: 8 * 1024 * 1024,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
             yaml: YamlLimits::default(),
             file_time_budget: Some(std::time::Duration::from_secs(10)),
             render: render::RenderOptions::default(),

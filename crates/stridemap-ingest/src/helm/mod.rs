@@ -17,6 +17,7 @@ pub mod value;
 use crate::budget::Budget;
 use crate::render::{Generated, RenderOptions};
 use crate::yaml::{parse_documents, YamlLimits};
+use crate::DEFAULT_MAX_FILE_SIZE as MAX_FILE_SIZE;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -89,9 +90,6 @@ fn rel(root: &Path, path: &Path) -> String {
         s
     }
 }
-
-/// The largest chart file read (the default size limit of scanned files).
-const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
 /// A chart file's text. Symbolic links are not followed (a link could reach any file of the
 /// machine running the scan) and files over [`MAX_FILE_SIZE`] are not read.
